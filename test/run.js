@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Runs every test file in its own process, bounded in time, and ends with the plain line
+// "N passed, N failed, N skipped" that CI reads. Files under test/node/ run twice: with the
+// native backend as loaded, and with SOCK_SENDFILE_NATIVE=0 (the buffered path only).
+//
+// Usage: node test/run.js [filter]   (filter: a substring of the file path)
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS || 240_000);
+const filter = process.argv[2] || '';
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+function runs(file) {
+  const rel = relative(root, file);
+  if (rel.startsWith(join('test', 'node') + '/')) {
+    return [{ label: `${rel} [native as loaded]`, env: {} },
+            { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } }];
+  }
+  return [{ label: rel, env: {} }];
+}
+
+function runOne(file, extraEnv, label) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a timeout ends everything it started
+    });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    child.stderr.on('data', (d) => { process.stderr.write(d); });
+    const timer = setTimeout(() => {
+      out += `\n[run.js] ${label}: timed out after ${FILE_TIMEOUT_MS} ms\n`;
+      process.stdout.write(`\n[run.js] ${label}: timed out after ${FILE_TIMEOUT_MS} ms\n`);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+      const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+      const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+      const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+      let failed = total - passed;
+      // A file that crashed, timed out or exited non-zero with no failure counted is one failure.
+      if ((code !== 0 || signal) && failed === 0) failed = 1;
+      if (total === 0 && failed === 0) failed = 1; // a file that ran no test proves nothing
+      resolve({ label, passed, failed, skipped, code, signal });
+    });
+  });
+}
+
+const files = findTests(join(root, 'test')).filter((f) => relative(root, f).includes(filter));
+const results = [];
+for (const file of files) {
+  for (const { label, env } of runs(file)) {
+    process.stdout.write(`\n### ${label}\n`);
+    results.push(await runOne(file, env, label));
+  }
+}
+let passed = 0, failed = 0, skipped = 0;
+process.stdout.write('\nSummary by file:\n');
+for (const r of results) {
+  passed += r.passed; failed += r.failed; skipped += r.skipped;
+  process.stdout.write(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.label}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped\n`);
+}
+process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exitCode = failed > 0 ? 1 : 0;
