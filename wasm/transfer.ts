@@ -6,6 +6,8 @@
 // - Never a byte twice or skipped: data leaves in file order. One read, or one sendfile, is in
 //   flight at a time; filled slots are handed out for writing in the order they were read.
 // - sent + inflight == cursor - offset outside a read or sendfile in flight; position = offset + sent.
+// - A failure other than an abort is reported (ACT_FAIL) only once nothing is in flight, so
+//   sent() is final; an abort is reported at once and committed() counts what was handed out.
 // - Native falls back (or fails NOT_AVAILABLE) only while nothing was sent or is in flight; any
 //   failure after the first byte is final.
 // - A slot is reused only after the host reported its write (or read) complete, even after the
@@ -85,7 +87,10 @@ export function begin(offset: i64, count: i64, size: i64, flags: i32): i32 {
 // each READ and WRITE returned is a separate operation the host starts at once.
 export function next(t: i32): i32 {
   const e = entry(t);
-  if (e.state == STATE_FAILED) return ACT_FAIL;
+  // An abort settles at once (the host must be prompt); other failures wait for operations in
+  // flight, so that sent() counts every write that completed.
+  // A sendfile in flight is waited for even then: it is bounded, and its bytes go out anyway.
+  if (e.state == STATE_FAILED) return (e.failure == FAIL_ABORTED && !e.nativeBusy) || idle(e) ? ACT_FAIL : ACT_WAIT;
   if (e.state == STATE_DONE) return ACT_DONE;
   if (e.state != STATE_ACTIVE) unreachable();
   if (e.filled >= 0) return handOutFilled(e);
@@ -167,9 +172,9 @@ function sendfileDoneImpl(t: i32, n: i64): void {
   const e = entry(t);
   if (!e.nativeBusy) unreachable();
   e.nativeBusy = 0;
-  if (e.state != STATE_ACTIVE) return;
   if (n < 0 || n > <i64>e.nativeLen) { failWith(t, e, FAIL_PROTOCOL); return; }
   if (n == 0) { e.eof = 1; return; }
+  // Bytes sendfile moved went out even if the transfer was aborted meanwhile: count them.
   e.cursor += n;
   e.sent += n;
   e.nativeSent += n;
@@ -256,8 +261,12 @@ export function finish(t: i32): void {
   tryFree(e);
 }
 
+function idle(e: Transfer): bool {
+  return e.held == 0 && e.reading < 0 && !e.nativeBusy;
+}
+
 function tryFree(e: Transfer): void {
-  if (e.finished && e.held == 0 && e.reading < 0 && !e.nativeBusy) e.state = STATE_FREE;
+  if (e.finished && idle(e)) e.state = STATE_FREE;
 }
 
 function checkSlot(t: i32, s: i32, want: i32): void {

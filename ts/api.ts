@@ -1,0 +1,149 @@
+// sockSendfile itself, runtime-neutral: the validation order of the contract, the one-transfer-
+// per-socket guard, the native-or-buffered decision and the file-position rule. A runtime plugs
+// in a Host (Node: ts/node/host.ts; web runtimes: ts/web/host.ts) that knows its own sockets,
+// files and native path.
+//
+// Invariants:
+// - Every failure is a rejected promise (never a synchronous throw) and carries bytesSent.
+// - Checks run in the contract's order: sock kind, file kind, count, offset, then options;
+//   nothing touches the socket or the file before all of them pass.
+// - A socket carries at most one transfer at a time, across copies of this module (the guard
+//   key is a registered symbol on the socket object).
+// - After any outcome the source's position is offset + bytesSent when bytesSent > 0, and
+//   unchanged when it is 0.
+
+import type { Core } from './core.js';
+import { runTransfer, type TransferIO } from './driver.js';
+import {
+  AbortError, ErrorCodes, SendfileNotAvailableError, codedError, typeError, withBytesSent,
+} from './errors.js';
+import { type Inspect, type SendfileOptions, validateCount, validateOffset, validateOptions } from './validate.js';
+
+/** What capabilities() reports. */
+export interface Capabilities {
+  /** A native (zero-copy) backend is loaded and enabled. */
+  native: boolean;
+  /** Its name, e.g. 'linux-sendfile', or null. */
+  backend: string | null;
+  /** Why native is off, when it is. */
+  reason?: string;
+}
+
+/** What a host learns about a file before the transfer: its first I/O. */
+export interface SourceInfo {
+  /** Size in bytes, or -1 when unknown (pipes, streams). */
+  size: number;
+  /** Cannot seek: reads are sequential and only offset 0 is allowed. */
+  sequential: boolean;
+}
+
+export interface HostSink {
+  /** The object the in-progress guard marks (the socket). */
+  readonly key: object;
+  /** Resolves once the socket can carry data; rejects if it never will. */
+  ready(): void | Promise<void>;
+  write(chunk: Uint8Array, done: (err: unknown) => void): void;
+  /** Called once when the transfer ends, before the promise settles. */
+  end?(failed: boolean): void;
+}
+
+export interface HostSource {
+  /** fstat or equivalent; rejects with the OS error's code (EBADF, EISDIR, ...). */
+  examine(): SourceInfo | Promise<SourceInfo>;
+  read(into: Uint8Array, position: number, length: number, done: (err: unknown, n: number) => void): void;
+  /** Records the new position (offset + bytesSent) where the source has one. */
+  commit(position: number): void;
+  /** Discards bytes from a sequential source (a byte stream, where an offset means "skip");
+   *  resolves with how many it could skip (fewer at EOF). Absent: a non-zero offset is ESPIPE. */
+  skip?(bytes: number): Promise<number>;
+}
+
+/** A native path for one pair of socket and file, or the reason there is none. */
+export type NativeChoice = { io: Required<Pick<TransferIO, 'sendfile'>> & Pick<TransferIO, 'sendfileAsync'> } | { reason: string };
+
+export interface Host<Sink extends HostSink = HostSink, Source extends HostSource = HostSource> {
+  inspect: Inspect;
+  core(): Core;
+  /** null: not a socket this runtime accepts. */
+  sink(sock: unknown): Sink | null;
+  /** null: not a file this runtime accepts. */
+  source(file: unknown): Source | null;
+  /** The TypeError message for a file of the wrong kind. */
+  fileKindMessage(file: unknown): string;
+  native(sink: Sink, source: Source, info: SourceInfo): NativeChoice;
+  capabilities(): Capabilities;
+}
+
+const IN_FLIGHT = Symbol.for('sock-sendfile.inFlight');
+
+export type SockSendfile = (
+  sock: unknown, file: unknown, offset?: number | bigint, count?: number | bigint | null, options?: SendfileOptions,
+) => Promise<number>;
+
+/** Details of the last transfer's path, for `check` and the tests. */
+export interface TransferReport { bytesSent: number; nativeBytes: number; path: 'native' | 'buffered' }
+
+export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a: Parameters<SockSendfile>) => Promise<TransferReport> } {
+  async function run(
+    sock: unknown, file: unknown, offset: number | bigint = 0, count?: number | bigint | null, options?: SendfileOptions,
+  ): Promise<TransferReport> {
+    const sink = host.sink(sock);
+    if (!sink) throw withBytesSent(typeError('only SOCK_STREAM type sockets are supported'), 0);
+    const source = host.source(file);
+    if (!source) throw withBytesSent(typeError(host.fileKindMessage(file)), 0);
+    let cnt: number, off: number, opts: ReturnType<typeof validateOptions>;
+    try {
+      cnt = validateCount(count, host.inspect);
+      off = validateOffset(offset, host.inspect);
+      opts = validateOptions(options, host.inspect);
+    } catch (err) {
+      throw withBytesSent(err, 0);
+    }
+    if (opts.signal?.aborted) throw withBytesSent(new AbortError(opts.signal.reason), 0);
+
+    const key = sink.key as Record<symbol, unknown>;
+    if (key[IN_FLIGHT]) {
+      throw withBytesSent(codedError(ErrorCodes.IN_PROGRESS, 'another sockSendfile transfer is in progress on this socket'), 0);
+    }
+    key[IN_FLIGHT] = true;
+    let failed = true;
+    try {
+      await sink.ready();
+      const info = await source.examine();
+      if (info.sequential && off !== 0) {
+        // A byte stream can discard its way to the offset; a pipe or device cannot seek.
+        if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`, 29);
+        if ((await source.skip(off)) < off) return { bytesSent: 0, nativeBytes: 0, path: 'buffered' };
+      }
+      const choice = host.native(sink, source, info);
+      const native = 'io' in choice;
+      if (!native && !opts.fallback) {
+        throw new SendfileNotAvailableError(`sendfile is not available: ${choice.reason}`);
+      }
+      const io: TransferIO = {
+        read: source.read.bind(source),
+        write: sink.write.bind(sink),
+        ...(native ? choice.io : {}),
+      };
+      const result = await runTransfer(host.core(), io, {
+        offset: off, count: cnt, size: info.size, native, fallback: opts.fallback,
+        sequential: info.sequential, signal: opts.signal, onProgress: opts.onProgress,
+      });
+      failed = false;
+      if (result.bytesSent > 0) source.commit(off + result.bytesSent);
+      return result;
+    } catch (err) {
+      const sent = (err as { bytesSent?: number } | null)?.bytesSent ?? 0;
+      if (sent > 0) source.commit(off + sent);
+      throw withBytesSent(err, sent);
+    } finally {
+      sink.end?.(failed);
+      key[IN_FLIGHT] = false;
+    }
+  }
+  const sockSendfile = (async (...a: Parameters<SockSendfile>) => (await run(...a)).bytesSent) as SockSendfile & {
+    withReport: (...a: Parameters<SockSendfile>) => Promise<TransferReport>;
+  };
+  sockSendfile.withReport = run;
+  return sockSendfile;
+}

@@ -1,0 +1,234 @@
+// The Node host: net.Socket, tls.TLSSocket and any stream.Writable as sinks; SendfileFile,
+// integer fds and fs.promises.FileHandle as sources; the native sendfile path through the
+// addon (or node:ffi), the buffered path through fs.read into the core's slots. Bun runs this
+// host too (it speaks Node).
+//
+// Invariants:
+// - A slot view goes straight to socket.write only for sockets (TCP, Unix-domain, TLS): they
+//   copy the bytes (into the kernel or the TLS engine) before the write callback, after which
+//   the core may reuse the slot. Any other Writable gets a copy it owns.
+// - sendfile runs only on a plain net.Socket with a real fd, and only while Node's own write
+//   queue is empty; otherwise the driver sees AGAIN and the next piece goes through
+//   socket.write, whose callback says the queue drained. No second poll watcher, ever.
+// - Errors a socket emits during a transfer reject the transfer instead of crashing the
+//   process; the listener stays after a failure because Node may emit the error late.
+
+import { fstatSync, read as fsRead } from 'node:fs';
+import { Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import { inspect } from 'node:util';
+import type { Capabilities, Host, HostSink, HostSource, NativeChoice, SourceInfo } from '../api.js';
+import type { Core } from '../core.js';
+import { AGAIN } from '../driver.js';
+import { ErrorCodes, codedError } from '../errors.js';
+import { SendfileFile } from './file.js';
+import { type NativeBackend, loadNativeBackend } from './addon.js';
+
+type SinkKind = 'socket' | 'tls' | 'writable';
+
+interface SocketInternals { _handle?: { fd?: number } | null; pending?: boolean; connecting?: boolean }
+
+const EAGAIN = 11;
+const KIND_REGULAR = 1, KIND_DIR = 2, KIND_FIFO = 3, KIND_SOCKET = 4, KIND_CHAR = 5;
+
+export class NodeSink implements HostSink {
+  readonly key: object;
+  readonly kind: SinkKind;
+  readonly stream: Writable;
+  #errorListener: ((err: unknown) => void) | null = null;
+  #error: unknown;
+
+  constructor(stream: Writable, kind: SinkKind) {
+    this.stream = stream;
+    this.key = stream;
+    this.kind = kind;
+  }
+
+  /** The socket's fd, or -1 (not a plain socket, not connected, destroyed). */
+  get fd(): number {
+    if (this.kind !== 'socket') return -1;
+    const fd = (this.stream as unknown as SocketInternals)._handle?.fd;
+    return typeof fd === 'number' ? fd : -1;
+  }
+
+  async ready(): Promise<void> {
+    const s = this.stream;
+    if (s.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the socket was destroyed');
+    if (s.writableEnded) throw codedError('ERR_STREAM_WRITE_AFTER_END', 'the socket was ended');
+    this.#errorListener = (err) => { if (this.#error === undefined) this.#error = err; };
+    s.on('error', this.#errorListener);
+    if (this.kind === 'writable') return;
+    const sock = s as unknown as SocketInternals & Socket;
+    if (sock.connecting) await this.#connected(sock);
+    else if (!sock._handle) throw codedError(ErrorCodes.NOT_CONNECTED, 'socket is not connected', 107);
+  }
+
+  #connected(sock: Socket): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: unknown): void => {
+        sock.off('connect', onConnect);
+        sock.off('error', onError);
+        sock.off('close', onClose);
+        if (err) reject(err); else resolve();
+      };
+      const onConnect = (): void => done();
+      const onError = (err: unknown): void => done(err);
+      const onClose = (): void => done(this.#error ?? codedError(ErrorCodes.NOT_CONNECTED, 'socket closed before it connected', 107));
+      sock.once('connect', onConnect);
+      sock.once('error', onError);
+      sock.once('close', onClose);
+    });
+  }
+
+  write(chunk: Uint8Array, done: (err: unknown) => void): void {
+    const s = this.stream;
+    if (s.destroyed) {
+      queueMicrotask(() => done(this.#error ?? codedError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')));
+      return;
+    }
+    const data = this.kind === 'writable' ? Buffer.from(chunk) : chunk;
+    s.write(data, (err?: Error | null) => done(err ?? null));
+  }
+
+  end(failed: boolean): void {
+    if (!failed && this.#errorListener) this.stream.off('error', this.#errorListener);
+    this.#errorListener = null;
+  }
+}
+
+export class NodeSource implements HostSource {
+  readonly file: unknown;
+  readonly fd: number;
+  #kind = 0;
+
+  constructor(file: unknown, fd: number, private readonly native: NativeBackend | null) {
+    this.file = file;
+    this.fd = fd;
+  }
+
+  get regular(): boolean { return this.#kind === KIND_REGULAR; }
+
+  examine(): SourceInfo {
+    const fd = this.fd;
+    if (fd < 0) throw codedError('EBADF', 'bad file descriptor', 9);
+    let size: number;
+    if (this.native) {
+      const out = statScratch;
+      const rc = this.native.fstat(fd, out);
+      if (rc < 0) throw errnoError(this.native, -rc, 'fstat');
+      size = out[0];
+      this.#kind = out[1];
+    } else {
+      const st = fstatSync(fd); // throws EBADF with its code
+      size = st.size;
+      this.#kind = st.isFile() ? KIND_REGULAR : st.isDirectory() ? KIND_DIR : st.isFIFO() ? KIND_FIFO
+        : st.isSocket() ? KIND_SOCKET : st.isCharacterDevice() ? KIND_CHAR : 0;
+    }
+    if (this.#kind === KIND_DIR) throw codedError(ErrorCodes.IS_DIRECTORY, 'illegal operation on a directory', 21);
+    const sequential = this.#kind === KIND_FIFO || this.#kind === KIND_SOCKET || this.#kind === KIND_CHAR;
+    return { size: sequential ? -1 : size, sequential };
+  }
+
+  read(into: Uint8Array, position: number, length: number, done: (err: unknown, n: number) => void): void {
+    fsRead(this.fd, into, 0, length, this.#kind === KIND_REGULAR ? position : null, (err, n) => done(err, n));
+  }
+
+  commit(position: number): void {
+    if (SendfileFile.is(this.file)) { this.file.seek(position); return; }
+    // Integer fds and FileHandles have only the OS position; Node cannot lseek without help.
+    if (this.native && this.#kind === KIND_REGULAR) this.native.lseek(this.fd, position);
+  }
+}
+
+const statScratch = new Float64Array(2);
+
+function destroyedError(): Error {
+  return codedError('ERR_STREAM_DESTROYED', 'the socket was destroyed during the transfer');
+}
+
+function errnoError(native: NativeBackend, errno: number, syscall: string): Error {
+  const code = native.errname(errno);
+  return Object.assign(new Error(`${syscall} failed: ${code}`), { code, errno: -errno, syscall });
+}
+
+function isFileHandle(v: unknown): v is { fd: number } {
+  return typeof v === 'object' && v !== null && (v as { constructor?: { name?: string } }).constructor?.name === 'FileHandle'
+    && typeof (v as { fd?: unknown }).fd === 'number';
+}
+
+function isWritable(v: unknown): v is Writable {
+  if (v instanceof Writable) return true;
+  // A Writable from another copy of the stream module (a bundler, Bun): duck-type it.
+  return typeof v === 'object' && v !== null && typeof (v as Writable).write === 'function'
+    && typeof (v as Writable).once === 'function' && 'writableLength' in (v as object);
+}
+
+export interface NodeHostOptions {
+  loadCore(): Core;
+}
+
+export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, NodeSource> & { nativeBackend(): NativeBackend | null } {
+  let loaded: ReturnType<typeof loadNativeBackend> | undefined;
+  const native = (): ReturnType<typeof loadNativeBackend> => (loaded ??= loadNativeBackend());
+
+  return {
+    inspect,
+    core: loadCore,
+    nativeBackend: () => native().backend,
+    sink(sock) {
+      if (!isWritable(sock)) return null;
+      const kind: SinkKind = sock instanceof TLSSocket ? 'tls' : sock instanceof Socket ? 'socket' : 'writable';
+      return new NodeSink(sock, kind);
+    },
+    source(file) {
+      const backend = native().backend;
+      if (SendfileFile.is(file)) return new NodeSource(file, file.fd, backend);
+      if (typeof file === 'number' && Number.isInteger(file)) return new NodeSource(file, file, backend);
+      if (isFileHandle(file)) return new NodeSource(file, file.fd, backend);
+      return null;
+    },
+    fileKindMessage(file) {
+      return `file must be a SendfileFile (from openFile), an integer file descriptor or a fs.promises.FileHandle (got ${inspect(file)})`;
+    },
+    native(sink, source, info): NativeChoice {
+      const { backend, reason } = native();
+      if (!backend) return { reason: reason ?? 'no native backend' };
+      if (sink.kind === 'tls') return { reason: 'TLS sockets encrypt in user space: bytes must pass through the TLS engine' };
+      if (sink.kind !== 'socket') return { reason: 'the sink is not a net.Socket' };
+      if (!source.regular || info.sequential) return { reason: 'the file is not a regular file' };
+      const sockFd = sink.fd;
+      if (sockFd < 0) return { reason: 'the socket has no file descriptor' };
+      const fileFd = source.fd;
+      const stream = sink.stream;
+      return {
+        io: {
+          sendfile(offset, length) {
+            // A destroyed socket's fd number may already belong to a new socket or file.
+            if (sink.fd !== sockFd) throw destroyedError();
+            // Only with Node's queue empty: otherwise earlier writes would be overtaken.
+            if (stream.writableLength > 0) return AGAIN;
+            const r = backend.sendfile(sockFd, fileFd, offset, length);
+            if (r >= 0) return r;
+            if (r === -EAGAIN) return AGAIN;
+            throw errnoError(backend, -r, 'sendfile');
+          },
+          sendfileAsync(offset, length, done) {
+            if (sink.fd !== sockFd) { queueMicrotask(() => done(destroyedError(), 0)); return; }
+            if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
+            // The addon dup()s both fds before leaving the thread, so a destroy() now is safe.
+            backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number) => {
+              if (r >= 0) done(null, r);
+              else if (r === -EAGAIN) done(null, AGAIN);
+              else done(errnoError(backend, -r, 'sendfile'), 0);
+            });
+          },
+        },
+      };
+    },
+    capabilities(): Capabilities {
+      const { backend, reason } = native();
+      return backend ? { native: true, backend: backend.name } : { native: false, backend: null, reason: reason ?? 'no native backend' };
+    },
+  };
+}
