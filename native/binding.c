@@ -221,9 +221,12 @@ static napi_value js_errname(napi_env env, napi_callback_info info) {
   napi_value argv[1], out;
   char buf[32];
   const char *name = NULL;
-  double d = 0;
+  double d = NAN;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 &&
-      napi_get_value_double(env, argv[0], &d) == napi_ok && d == floor(d) && fabs(d) < 1e9) {
+      napi_get_value_double(env, argv[0], &d) != napi_ok) {
+    d = NAN;
+  }
+  if (d == floor(d) && fabs(d) < 1e9) {
     /* Callers hold -errno results: accept either sign. */
     name = ss_errname((int)fabs(d));
   }

@@ -3,8 +3,8 @@
  * backend (a name table is no syscall, so the "none" variant keeps it).
  *
  * Invariants: pure lookup, no allocation, no errno; where two names share a number (EAGAIN and
- * EWOULDBLOCK, EOPNOTSUPP and ENOTSUP, EDEADLK and EDEADLOCK) the first listed wins, and that is
- * the name Node's own errors use.
+ * EWOULDBLOCK, ENOTSUP and EOPNOTSUPP, EDEADLK and EDEADLOCK) the first listed wins, and that is
+ * the name Node's own errors (libuv's) use.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -198,6 +198,9 @@ static const struct ss_errname_entry table[] = {
 #endif
 #ifdef ESOCKTNOSUPPORT
   E(ESOCKTNOSUPPORT)
+#endif
+#ifdef ENOTSUP
+  E(ENOTSUP)
 #endif
 #ifdef EOPNOTSUPP
   E(EOPNOTSUPP)
@@ -474,9 +477,6 @@ static const struct ss_errname_entry table[] = {
 #endif
 #ifdef EWOULDBLOCK
   E(EWOULDBLOCK)
-#endif
-#ifdef ENOTSUP
-  E(ENOTSUP)
 #endif
 #ifdef EDEADLOCK
   E(EDEADLOCK)

@@ -1,0 +1,149 @@
+// The NativeBackend over Node 26+'s experimental node:ffi, calling libc directly: no compiled
+// addon needed. Opt-in only (SOCK_SENDFILE_NATIVE=ffi), Linux only (glibc or musl).
+//
+// Invariants: the same results as the addon for the same inputs (bytes or a negative errno, never
+// a throw). Differences, by necessity:
+// - errno is read from libc's thread-local slot (__errno_location) right after a call returns -1;
+//   nothing runs in between but the FFI return path, which does not set errno on success paths.
+// - sendfileAsync runs on the JS thread (node:ffi has no worker-thread calls) and calls back on a
+//   microtask; it works on the caller's fds, so there is no window in which they could be closed.
+// - fstat is fs.fstatSync (struct stat's layout differs per architecture).
+// - 64-bit arguments are passed as bigints: Node 26.10's fast call path rejects numbers for them.
+
+import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
+import type { NativeBackend } from './addon.js';
+
+type FfiFunction = (...args: unknown[]) => unknown;
+interface FfiModule {
+  dlopen(path: string | null, definitions: Record<string, { arguments: string[]; return: string }>):
+    { functions: Record<string, FfiFunction> };
+  getInt32(pointer: bigint, offset?: number): number;
+}
+
+const E = osConstants.errno;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+// Linux moves at most this much per sendfile; asking for no more keeps the result in an int32.
+const CHUNK_MAX = 0x7ffff000;
+const POSIX_FADV_DONTNEED = 4; // every Linux ABI Node supports but s390x (6), which has no FFI
+
+const KIND = { OTHER: 0, FILE: 1, DIRECTORY: 2, FIFO: 3, SOCKET: 4, CHAR_DEVICE: 5, BLOCK_DEVICE: 6 };
+
+/** 0 when fd is a usable descriptor number, else the errno the addon's glue reports. */
+function badFd(fd: unknown): number {
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < -0x80000000 || fd > 0x7fffffff) return -E.EINVAL;
+  return fd < 0 ? -E.EBADF : 0;
+}
+
+function badU53(n: unknown): number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_SAFE ? 0 : -E.EINVAL;
+}
+
+// First name wins for shared numbers, preferring libuv's (what Node's own errors say).
+let names: Map<number, string> | undefined;
+function errname(errno: number): string {
+  const n = typeof errno === 'number' && Number.isInteger(errno) ? Math.abs(errno) : NaN;
+  if (!names) {
+    names = new Map();
+    for (const [name, value] of Object.entries(E)) if (!names.has(value)) names.set(value, name);
+  }
+  if (n > 0) {
+    const uv = (() => { try { return getSystemErrorName(-n); } catch { return undefined; } })();
+    if (uv && /^E[A-Z0-9]+$/.test(uv)) return uv;
+    const name = names.get(n);
+    if (name) return name;
+  }
+  return `ERRNO_${n}`;
+}
+
+/** Loads the backend; throws when node:ffi or a libc symbol is missing (the loader reports it). */
+export function loadFfiBackend(): NativeBackend {
+  const ffi = createRequire(import.meta.url)('node:ffi') as FfiModule;
+  const { functions: libc } = ffi.dlopen(null, {
+    // ssize_t comes back as int32: a count never exceeds CHUNK_MAX, and a number return is cheaper.
+    sendfile: { arguments: ['int32', 'int32', 'pointer', 'uint64'], return: 'int32' },
+    lseek: { arguments: ['int32', 'int64', 'int32'], return: 'int64' },
+    posix_fadvise: { arguments: ['int32', 'int64', 'int64', 'int32'], return: 'int32' },
+    __errno_location: { arguments: [], return: 'pointer' },
+  });
+  const sendfileC = libc.sendfile as (out: number, inp: number, off: BigInt64Array, n: bigint) => number;
+  const lseekC = libc.lseek as (fd: number, off: bigint, whence: number) => bigint;
+  const fadviseC = libc.posix_fadvise as (fd: number, off: bigint, len: bigint, advice: number) => number;
+  // The main thread's errno slot never moves; a Worker loads its own copy of this module.
+  const errnoPtr = (libc.__errno_location as () => bigint)();
+  const errno = (): number => ffi.getInt32(errnoPtr, 0);
+  const offBox = new BigInt64Array(1);
+
+  function sendfileOnce(sock: number, file: number, offset: number, length: number): number {
+    offBox[0] = BigInt(offset);
+    const count = BigInt(Math.min(length, CHUNK_MAX));
+    for (;;) {
+      const n = sendfileC(sock, file, offBox, count);
+      if (n >= 0) return n;
+      const e = errno();
+      if (e !== E.EINTR) return -e;
+    }
+  }
+
+  function sendfile(sock: number, file: number, offset: number, length: number): number {
+    const bad = badFd(sock) || badFd(file) || badU53(offset) || badU53(length);
+    return bad || sendfileOnce(sock, file, offset, length);
+  }
+
+  function sendfileAsync(sock: number, file: number, offset: number, length: number,
+    callback: (result: number) => void): number {
+    if (typeof callback !== 'function') return -E.EINVAL;
+    const badArg = badU53(offset) || badU53(length);
+    if (badArg) return badArg;
+    const bad = badFd(sock) || badFd(file);
+    if (bad === -E.EINVAL) return bad;
+    let result = bad;
+    if (!bad) {
+      let total = 0;
+      while (total < length) {
+        const n = sendfileOnce(sock, file, offset + total, length - total);
+        if (n > 0) { total += n; continue; }
+        if (n < 0 && total === 0) total = n;
+        break;
+      }
+      result = total;
+    }
+    queueMicrotask(() => callback(result));
+    return 0;
+  }
+
+  function lseek(fd: number, offset: number): number {
+    const bad = badFd(fd) || badU53(offset);
+    if (bad) return bad;
+    const r = lseekC(fd, BigInt(offset), 0 /* SEEK_SET */);
+    return r < 0n ? -errno() : Number(r);
+  }
+
+  function fstat(fd: number, out: Float64Array): number {
+    const bad = badFd(fd);
+    if (bad) return bad;
+    if (!(out instanceof Float64Array) || out.length < 2) return -E.EINVAL;
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch (err) {
+      const n = (err as NodeJS.ErrnoException).errno;
+      return typeof n === 'number' && n !== 0 ? -Math.abs(n) : -E.EIO;
+    }
+    out[0] = st.size;
+    out[1] = st.isFile() ? KIND.FILE : st.isDirectory() ? KIND.DIRECTORY : st.isFIFO() ? KIND.FIFO
+      : st.isSocket() ? KIND.SOCKET : st.isCharacterDevice() ? KIND.CHAR_DEVICE
+        : st.isBlockDevice() ? KIND.BLOCK_DEVICE : KIND.OTHER;
+    return 0;
+  }
+
+  function fadviseDontneed(fd: number): number {
+    const bad = badFd(fd);
+    // posix_fadvise returns the error number itself and leaves errno alone.
+    return bad || -fadviseC(fd, 0n, 0n, POSIX_FADV_DONTNEED);
+  }
+
+  return { name: 'node-ffi', sendfile, sendfileAsync, lseek, fstat, fadviseDontneed, errname };
+}
