@@ -8,16 +8,17 @@
 //   is an error here, not at a user's host.
 // - Every export the world needs is present under its canonical name; the AssemblyScript
 //   names are an implementation detail listed once, in WORLDS below.
-// - Output goes to dist/wasi/ only: <world>.wasm (the component) and <world>.core.wasm (the
-//   core module, kept for the ABI drift test).
+// - Output goes to dist/wasi/ only: <world>.wasm (the component), <world>.core.wasm (the
+//   core module, kept for the ABI drift test) and library-js/ (the library transpiled by jco
+//   for Node, importing @bytecodealliance/preview2-shim).
 //
 // Usage: node scripts/wasi/build-component.js [outDir]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
-import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco';
+import { componentEmbed, componentNew, componentWit, transpile } from '@bytecodealliance/jco';
 import { _addPreopen } from '@bytecodealliance/preview2-shim/filesystem';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,6 +85,18 @@ export async function buildWorld(world, { entry, exports }) {
   return { core: core.byteLength, component: component.byteLength, wit };
 }
 
+export async function transpileLibrary(world = 'sock-sendfile-library') {
+  const dir = join(outDir, 'library-js');
+  rmSync(dir, { recursive: true, force: true });
+  const { files } = await transpile(readFileSync(join(outDir, `${world}.wasm`)),
+    { name: world, quiet: true });
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), bytes);
+  }
+  return dir;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   mkdirSync(outDir, { recursive: true });
   for (const [world, spec] of Object.entries(WORLDS)) {
@@ -92,4 +105,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`[wasi] ${world}.wasm: component ${r.component} bytes (core ${r.core}), ` +
       `WIT valid, ${Date.now() - t0} ms`);
   }
+  await transpileLibrary();
+  console.log('[wasi] library-js/: sock-sendfile-library transpiled by jco for Node');
 }
