@@ -26,7 +26,8 @@ export function ensureAddon() {
  * `withNative: false` it goes into a directory with no addon beside it.
  */
 export async function bundleAddon({ withNative = true } = {}) {
-  const dir = withNative ? work : join(work, 'bare');
+  // Not under work/: the loader also looks one directory up (for bundles split into chunks).
+  const dir = withNative ? work : join(root, '.tmp/native-test-bare/dist');
   mkdirSync(dir, { recursive: true });
   const link = join(work, 'native');
   if (withNative && !existsSync(link)) {

@@ -1,0 +1,114 @@
+// sendfileAsync: correctness, and that the worker thread never writes into an fd number the JS
+// side closed and reused meanwhile (it works on its own dup()s).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { closeSync, openSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
+import { E, connectedPair, makeFile, sendRangeAsync, sha256, socketFd } from './fixtures/lib.js';
+
+assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
+delete process.env.SOCK_SENDFILE_NATIVE;
+const { loadNativeBackend } = await importBundle(await bundleAddon());
+const { backend: b, reason } = loadNativeBackend();
+if (!b) throw new Error(`addon did not load: ${reason}`);
+
+const SIZE = 8 * 1024 * 1024 + 7;
+const file = makeFile(SIZE);
+const fd = openSync(file.path, 'r');
+
+const call = (...args) => new Promise((resolve) => {
+  const q = b.sendfileAsync(...args, resolve);
+  if (q !== 0) resolve(`refused ${q}`);
+});
+
+test('whole file and a slice over TCP, SHA-256 exact', async () => {
+  for (const [offset, count] of [[0, SIZE], [12345, 3_000_000]]) {
+    const p = await connectedPair();
+    const sent = await sendRangeAsync(b, socketFd(p.client), fd, offset, count);
+    p.client.end();
+    const got = await p.received;
+    p.close();
+    assert.is(sent, count);
+    assert.is(got.bytes, count);
+    assert.is(got.sha, sha256(file.data.subarray(offset, offset + count)));
+  }
+});
+
+test('the callback always comes later; fd errors arrive through it', async () => {
+  let sync = true;
+  const r = await new Promise((resolve) => {
+    assert.is(b.sendfileAsync(-1, fd, 0, 10, (n) => { assert.not.ok(sync, 'called back synchronously'); resolve(n); }), 0);
+    sync = false;
+  });
+  assert.is(r, -E.EBADF);
+  const unused = 987654; // far above anything this process opens
+  assert.is(await call(unused, fd, 0, 10), -E.EBADF);
+  const p = await connectedPair();
+  assert.is(await call(socketFd(p.client), unused, 0, 10), -E.EBADF);
+  assert.is(await call(socketFd(p.client), fd, SIZE, 10), 0, 'EOF');
+  p.close();
+});
+
+test('EAGAIN from a peer that does not read: partial total, then -EAGAIN', async () => {
+  const p = await connectedPair({ host: '127.0.0.1' }, { paused: true });
+  const s = socketFd(p.client);
+  const first = await call(s, fd, 0, SIZE);
+  assert.ok(first > 0 && first < SIZE, `first call moved ${first}`);
+  let r = first;
+  for (let i = 0; i < 50 && r > 0; i++) r = await call(s, fd, 0, SIZE);
+  assert.is(r, -E.EAGAIN);
+  p.close();
+});
+
+test('closing the original fds right after the call never redirects the thread', async () => {
+  // Sockets opened after the close: any byte they receive would be a stray write.
+  const sink = net.createServer();
+  let stray = 0;
+  sink.on('connection', (s) => { s.on('data', (d) => { stray += d.length; }); s.on('error', () => {}); });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  let reused = 0;
+  for (let i = 0; i < 30; i++) {
+    const p = await connectedPair();
+    const sockFd = socketFd(p.client);
+    const fileFd = openSync(file.path, 'r');
+    const offset = (i * 4099) % 100_000;
+    const done = call(sockFd, fileFd, offset, SIZE - offset);
+    // Close both originals at once and take their numbers back with new files and sockets.
+    p.client.destroy();
+    closeSync(fileFd);
+    const paths = [];
+    const fds = [];
+    for (let k = 0; k < 4; k++) {
+      const path = join(file.dir, `new-${i}-${k}`);
+      paths.push(path);
+      fds.push(openSync(path, k % 2 ? 'w' : 'w+'));
+    }
+    const other = makeFile(64 * 1024, `other-${i}`);
+    const otherFd = openSync(other.path, 'r'); // a different file where the source fd was
+    const sockets = [0, 1].map(() => net.connect(sink.address().port, '127.0.0.1').on('error', () => {}));
+    const newFds = [...fds, otherFd, ...sockets.map((s) => s._handle?.fd ?? -1)];
+    if (newFds.includes(sockFd) || newFds.includes(fileFd)) reused++;
+
+    const result = await done;
+    const got = await p.received;
+    assert.ok(typeof result === 'number' && result > 0, `iteration ${i}: result ${result}`);
+    // The original connection got exactly what the thread reported, from the original file.
+    assert.is(got.bytes, result, `iteration ${i}`);
+    assert.is(got.sha, sha256(file.data.subarray(offset, offset + result)), `iteration ${i}`);
+    for (const path of paths) assert.is(statSync(path).size, 0, `stray bytes in ${path}`);
+    for (const f of fds) closeSync(f);
+    closeSync(otherFd);
+    other.cleanup();
+    for (const s of sockets) s.destroy();
+    p.close();
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  sink.close();
+  assert.is(stray, 0, 'stray bytes on sockets opened after the close');
+  assert.ok(reused > 0, 'no fd number was reused: the test proved nothing');
+});
+
+test.after(() => { closeSync(fd); file.cleanup(); });
+test.run();
