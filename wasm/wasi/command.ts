@@ -413,6 +413,13 @@ export function run(): i32 {
 
   const fd = openFile(file, fileLen);
   if (fd < 0) return fail();
+  // A directory opens fine but cannot be sent: say so before connecting.
+  w.descriptorStat(fd, RET);
+  if (load<u8>(RET) == 0 && <i32>load<u8>(RET, 8) == w.DESCRIPTOR_DIRECTORY) {
+    msgBytes(file, fileLen);
+    msgStr(": is-directory");
+    return fail();
+  }
 
   const network = w.instanceNetwork();
   addrCount = 0;

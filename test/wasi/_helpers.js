@@ -1,0 +1,144 @@
+// Shared by the WASI tests: where the artifacts are, temporary files, a TCP receiver in another
+// process, and running the command component under `jco run`.
+//
+// Invariants:
+// - Every process started here is bounded in time and killed by its own pid, never by name.
+// - Receivers listen on loopback only and live in another process: a synchronous component call
+//   (or node:wasi start()) blocks this thread, so a receiver here would deadlock once the
+//   kernel buffers fill (DESIGN.md section 7).
+// - A missing artifact or runtime turns a file's tests into skips with the reason printed,
+//   except under CI=true, where the prerequisite test fails instead.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const wasiDist = process.env.SOCK_SENDFILE_WASI_DIST || join(root, 'dist', 'wasi');
+export const CI = process.env.CI === 'true';
+export const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
+export const preopenModule = join(root, 'scripts/wasi/preopen.js');
+
+export const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Registers the file's tests, or skips them when `missing` names a reason. One test always
+ * runs: the prerequisite check, which fails only under CI=true (where nothing may be missing).
+ */
+export function gated(test, assert, missing, register) {
+  test('prerequisites: artifacts and runtimes present', () => {
+    if (missing) {
+      console.log(`  skip: ${missing}`);
+      assert.ok(!CI, `CI=true and ${missing}`);
+    }
+  });
+  if (missing) register(test.skip);
+  else register(test);
+}
+
+/** The reason an artifact is missing, or null. */
+export function missingArtifacts(...names) {
+  const gone = names.filter((n) => !existsSync(join(wasiDist, n)));
+  if (!gone.length) return null;
+  return `${gone.join(', ')} not in ${wasiDist} (run bash scripts/build-wasi.sh)`;
+}
+
+const dirs = [];
+export function tempDir() {
+  const d = mkdtempSync(join(tmpdir(), 'sock-sendfile-wasi-'));
+  dirs.push(d);
+  return d;
+}
+process.on('exit', () => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A file of `size` random bytes in `dir`. */
+export function makeFile(dir, name, size) {
+  const data = randomBytes(size);
+  writeFileSync(join(dir, name), data);
+  return data;
+}
+
+const children = new Set();
+process.on('exit', () => { for (const c of children) { try { process.kill(c.pid, 'SIGKILL'); } catch {} } });
+
+/**
+ * Starts test/wasi/_receiver.js in another process: it accepts one connection on loopback,
+ * hashes what arrives until the peer ends, and exits. Options: host ('127.0.0.1' or '::1'),
+ * pauseFirst (ms before reading), slowMs (ms between reads of 16 KiB), lifeMs (self-exit).
+ * Resolves { port, result: Promise<{ connected, bytes, sha256 }>, stop() }.
+ */
+export function startReceiver({ host = '127.0.0.1', pauseFirst = 0, slowMs = 0, lifeMs = 60_000 } = {}) {
+  const child = spawn(process.execPath, [join(root, 'test/wasi/_receiver.js'),
+    host, String(pauseFirst), String(slowMs), String(lifeMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  let out = '';
+  const lines = [];
+  let onLine = () => {};
+  child.stdout.on('data', (d) => {
+    out += d;
+    let i;
+    while ((i = out.indexOf('\n')) >= 0) { lines.push(out.slice(0, i)); out = out.slice(i + 1); onLine(); }
+  });
+  const exited = new Promise((res) => child.on('exit', () => { children.delete(child); res(); }));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('receiver did not start')), 10_000);
+    onLine = () => {
+      const m = /^port (\d+)$/.exec(lines[0] ?? '');
+      if (!m) return;
+      clearTimeout(timer);
+      onLine = () => {};
+      const result = exited.then(() => {
+        const done = lines.map((l) => /^done (\d+) ([0-9a-f]+)$/.exec(l)).find(Boolean);
+        return {
+          connected: lines.includes('connected'),
+          bytes: done ? Number(done[1]) : 0,
+          sha256: done ? done[2] : sha(Buffer.alloc(0)),
+        };
+      });
+      resolve({ port: Number(m[1]), result, stop: () => { try { process.kill(child.pid, 'SIGTERM'); } catch {} } });
+    };
+    child.on('exit', () => reject(new Error('receiver exited before listening')));
+  });
+}
+
+/** A loopback port nobody listens on (bound, then closed). */
+export function refusedPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/** Whether ::1 can be listened on here. */
+export function ipv6Available() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.on('error', () => resolve(false));
+    s.listen(0, '::1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `jco run` of the command component with `cwd` as the preopen "." (scripts/wasi/preopen.js).
+ * Resolves { code, stdout, stderr }; killed by pid after timeoutMs.
+ */
+export function jcoRun(args, { cwd, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [jcoBin, 'run', '--jco-import', preopenModule,
+      join(wasiDist, 'sock-sendfile-command.wasm'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch {} }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
