@@ -29,11 +29,16 @@ case "$os" in
   linux) flags+=(-Wl,--unresolved-symbols=ignore-all -Wl,-z,now) ;;
 esac
 
+# A failed build must not leave an older addon behind to be loaded against newer JS.
+drop() { rm -f "$out/sock_sendfile.node" "$out/sock_sendfile_none.node"; }
+
 build() { # build <output> <backend .c>
-  local log="$tmp/$(basename "$1").log"
-  if ! "$CC" "${flags[@]}" -o "$tmp/$(basename "$1")" native/binding.c native/errname.c "$2" -lm \
-      >"$log" 2>&1; then
-    skip "$CC failed on $(basename "$2"): $(grep -m1 -i error "$log" || head -n1 "$log")"
+  local log="$tmp/$(basename "$1").log" rc
+  "$CC" "${flags[@]}" -o "$tmp/$(basename "$1")" native/binding.c native/errname.c "$2" -lm >"$log" 2>&1
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    drop
+    skip "$CC failed on $(basename "$2"): $(grep -m1 -i error "$log" || head -n1 "$log" | grep . || echo "exit status $rc")"
   fi
   mv "$tmp/$(basename "$1")" "$1" || skip "cannot write $1"
 }
@@ -48,7 +53,7 @@ fi
 # A library that builds but cannot load (wrong headers, missing symbol) is no backend either.
 if ! node -e "const m=require(process.argv[1]); if (typeof m.sendfile!=='function') process.exit(1)" \
     "$PWD/$out/sock_sendfile.node" >"$tmp/load.log" 2>&1; then
-  rm -f "$out/sock_sendfile.node" "$out/sock_sendfile_none.node"
+  drop
   skip "built addon does not load: $(head -n1 "$tmp/load.log")"
 fi
-echo "native: built $out/sock_sendfile.node ($(node -p "require('$PWD/$out/sock_sendfile.node').backend"))"
+echo "native: built $out/sock_sendfile.node ($(node -p 'require(process.argv[1]).backend' "$PWD/$out/sock_sendfile.node"))"
