@@ -67,12 +67,16 @@ process.on('exit', () => { for (const c of children) { try { process.kill(c.pid,
 /**
  * Starts test/wasi/_receiver.js in another process: it accepts one connection on loopback,
  * hashes what arrives until the peer ends, and exits. Options: host ('127.0.0.1' or '::1'),
- * pauseFirst (ms before reading), slowMs (ms between reads of 16 KiB), lifeMs (self-exit).
+ * pauseFirst (ms before reading), slowMs (ms between reads of 16 KiB), lifeMs (self-exit),
+ * resetAfter (bytes after which it resets the connection).
  * Resolves { port, result: Promise<{ connected, bytes, sha256 }>, stop() }.
  */
-export function startReceiver({ host = '127.0.0.1', pauseFirst = 0, slowMs = 0, lifeMs = 60_000 } = {}) {
+export function startReceiver({
+  host = '127.0.0.1', pauseFirst = 0, slowMs = 0, lifeMs = 60_000, resetAfter = 0,
+} = {}) {
   const child = spawn(process.execPath, [join(root, 'test/wasi/_receiver.js'),
-    host, String(pauseFirst), String(slowMs), String(lifeMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    host, String(pauseFirst), String(slowMs), String(lifeMs), String(resetAfter)],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   let out = '';
   const lines = [];

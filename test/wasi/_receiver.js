@@ -1,16 +1,18 @@
 // A TCP receiver for the WASI tests, run as its own process (see _helpers.js for why).
 //
-//   node _receiver.js HOST PAUSE_FIRST_MS SLOW_MS LIFE_MS
+//   node _receiver.js HOST PAUSE_FIRST_MS SLOW_MS LIFE_MS [RESET_AFTER]
 //
 // Prints "port N" once listening, "connected" on the first connection, and "done BYTES SHA256"
 // when that peer ends; then exits. With SLOW_MS > 0 it reads 16 KiB every SLOW_MS ms, so a
-// sender's socket buffer fills. It exits by itself after LIFE_MS whatever happens.
+// sender's socket buffer fills. With RESET_AFTER it resets the connection (RST) once that many
+// bytes arrived. It exits by itself after LIFE_MS whatever happens.
 //
 // Invariant: it accepts one connection and listens on the loopback address it was given only.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 
-const [host, pauseFirst, slowMs, lifeMs] = [process.argv[2], ...process.argv.slice(3).map(Number)];
+const [host, pauseFirst, slowMs, lifeMs, resetAfter = 0] =
+  [process.argv[2], ...process.argv.slice(3).map(Number)];
 setTimeout(() => process.exit(3), lifeMs).unref();
 
 const server = net.createServer((s) => {
@@ -28,7 +30,11 @@ const server = net.createServer((s) => {
   s.on('end', finish);
   if (!slowMs) {
     s.pause();
-    setTimeout(() => s.on('data', (d) => { hash.update(d); bytes += d.length; }).resume(), pauseFirst);
+    setTimeout(() => s.on('data', (d) => {
+      hash.update(d);
+      bytes += d.length;
+      if (resetAfter && bytes >= resetAfter) { s.resetAndDestroy(); finish(); }
+    }).resume(), pauseFirst);
     return;
   }
   s.pause();
