@@ -3,6 +3,7 @@
 #   sock-sendfile-command.wasm   WASI 0.2 component, world sock-sendfile-command (wasi:cli/run)
 #   sock-sendfile-library.wasm   WASI 0.2 component, world sock-sendfile-library (send-file)
 #   library-js/                  the library transpiled by jco for Node (preview2-shim)
+#   jco-preopen.js               `jco run --jco-import` module: preopens the current directory
 #   sock-sendfile-preview1.wasm  preview1 command: C shell (clang-19, wasi-libc) + the core
 #   *.core.wasm                  core modules of the components (for the ABI drift test)
 #
@@ -22,6 +23,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 node scripts/wasi/build-component.js "$out"
+cp scripts/wasi/preopen.js "$out/jco-preopen.js"
 
 # --- preview1: toolchain ------------------------------------------------------------------
 PKGS="clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32"

@@ -20,7 +20,7 @@ export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const wasiDist = process.env.SOCK_SENDFILE_WASI_DIST || join(root, 'dist', 'wasi');
 export const CI = process.env.CI === 'true';
 export const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
-export const preopenModule = join(root, 'scripts/wasi/preopen.js');
+export const preopenModule = join(wasiDist, 'jco-preopen.js');
 
 export const sha = (b) => createHash('sha256').update(b).digest('hex');
 
@@ -127,7 +127,8 @@ export function ipv6Available() {
 }
 
 /**
- * `jco run` of the command component with `cwd` as the preopen "." (scripts/wasi/preopen.js).
+ * `jco run` of the command component with `cwd` as the preopen "." (dist/wasi/jco-preopen.js,
+ * the module users pass too).
  * Resolves { code, stdout, stderr }; killed by pid after timeoutMs.
  */
 export function jcoRun(args, { cwd, timeoutMs = 60_000 } = {}) {

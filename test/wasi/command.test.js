@@ -26,7 +26,7 @@ function expectSent({ run, got }, slice) {
   assert.is(got.sha256, sha(slice));
 }
 
-gated(test, assert, missingArtifacts('sock-sendfile-command.wasm'), (t) => {
+gated(test, assert, missingArtifacts('sock-sendfile-command.wasm', 'jco-preopen.js'), (t) => {
   t('whole file', async () => {
     expectSent(await send((port) => ['f.bin', `127.0.0.1:${port}`]), data);
   });
