@@ -16,8 +16,6 @@ await build({
   platform: 'node',
   entryPoints: { node: 'ts/entries/node.ts', cli: 'ts/cli.ts' },
   outdir: 'dist',
-  splitting: true, // cli.js shares the node entry's module, so one core per process
-  chunkNames: 'chunks/[name]-[hash]',
 });
 
 // The ABI constants as plain JS, for the core's own tests and for hosts written in JS.

@@ -217,11 +217,12 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
             if (sink.fd !== sockFd) { queueMicrotask(() => done(destroyedError(), 0)); return; }
             if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
             // The addon dup()s both fds before leaving the thread, so a destroy() now is safe.
-            backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number) => {
+            const queued = backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number) => {
               if (r >= 0) done(null, r);
               else if (r === -EAGAIN) done(null, AGAIN);
               else done(errnoError(backend, -r, 'sendfile'), 0);
             });
+            if (queued < 0) queueMicrotask(() => done(errnoError(backend, -queued, 'sendfile'), 0));
           },
         },
       };
