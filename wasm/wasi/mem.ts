@@ -90,8 +90,3 @@ export function msgU64(n: u64): void {
   } while (n != 0);
   while (i > 0) { i--; msgByte(load<u8>(digits + <usize>i)); }
 }
-
-// Keeps the message as it stands and returns its length, so later text can be dropped back to
-// it (the command reuses the buffer for the error line).
-export function msgMark(): i32 { return msgLen; }
-export function msgTruncate(mark: i32): void { if (mark < msgLen) msgLen = mark; }
