@@ -12,10 +12,12 @@
 # - The preview1 command needs the Debian toolchain. It is installed with apt-get only when
 #   missing and only where that can work (root or passwordless sudo); otherwise the artifact is
 #   skipped with the reason printed. Under CI=true a missing toolchain fails the build.
-# - Nothing outside dist/wasi/ is written except apt's own state.
+# - Nothing outside dist/wasi/ is written except apt's own state. SOCK_SENDFILE_WASI_DIST moves
+#   the output elsewhere, inside the project so node_modules still resolve (the tests read the
+#   same variable), so a build can run while another process rebuilds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=dist/wasi
+out=${SOCK_SENDFILE_WASI_DIST:-dist/wasi}
 bin=node_modules/.bin
 say() { printf '[wasi] %s\n' "$*"; }
 start=$(date +%s)

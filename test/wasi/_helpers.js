@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
+// SOCK_SENDFILE_WASI_DIST (also read by scripts/build-wasi.sh) must lie inside the project, so
+// the transpiled library and jco-preopen.js resolve @bytecodealliance/preview2-shim.
 export const wasiDist = process.env.SOCK_SENDFILE_WASI_DIST || join(root, 'dist', 'wasi');
 export const CI = process.env.CI === 'true';
 export const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
