@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs every test file in its own process, bounded in time, and ends with the plain line
-// "N passed, N failed, N skipped" that CI reads. Files under test/node/ run twice: with the
-// native backend as loaded, and with SOCK_SENDFILE_NATIVE=0 (the buffered path only).
+// "N passed, N failed, N skipped" that CI reads. Files under test/node/ run three times: under
+// Node with the native backend as loaded, under Node with SOCK_SENDFILE_NATIVE=0 (the buffered
+// path only), and under Bun (npm devDependency) with the native backend as loaded. A Bun that
+// cannot start is a skip with its reason, and a failure when CI=true.
 //
 // Usage: node test/run.js [filter]   (filter: a substring of the file path)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,18 +25,34 @@ function findTests(dir) {
   return out;
 }
 
+const bunPath = join(root, 'node_modules', '.bin', 'bun');
+let bunProblem; // undefined: not probed yet; null: Bun runs
+function bunUnavailable() {
+  if (bunProblem === undefined) {
+    const r = spawnSync(bunPath, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+    bunProblem = r.status === 0 ? null : `Bun cannot start (${r.error?.message ?? r.stderr?.trim() ?? `exit ${r.status}`})`;
+  }
+  return bunProblem;
+}
+
 function runs(file) {
   const rel = relative(root, file);
   if (rel.startsWith(join('test', 'node') + '/')) {
     return [{ label: `${rel} [native as loaded]`, env: {} },
-            { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } }];
+            { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } },
+            { label: `${rel} [bun]`, env: {}, runtime: 'bun' }];
   }
   return [{ label: rel, env: {} }];
 }
 
-function runOne(file, extraEnv, label) {
+function runOne(file, extraEnv, label, runtime) {
+  if (runtime === 'bun' && bunUnavailable()) {
+    const ci = process.env.CI === 'true';
+    process.stdout.write(`${ci ? 'FAIL' : 'skip'}: ${label}: ${bunProblem}\n`);
+    return Promise.resolve({ label, passed: 0, failed: ci ? 1 : 0, skipped: ci ? 0 : 1 });
+  }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], {
+    const child = spawn(runtime === 'bun' ? bunPath : process.execPath, [file], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,9 +84,9 @@ function runOne(file, extraEnv, label) {
 const files = findTests(join(root, 'test')).filter((f) => relative(root, f).includes(filter));
 const results = [];
 for (const file of files) {
-  for (const { label, env } of runs(file)) {
+  for (const { label, env, runtime } of runs(file)) {
     process.stdout.write(`\n### ${label}\n`);
-    results.push(await runOne(file, env, label));
+    results.push(await runOne(file, env, label, runtime));
   }
 }
 let passed = 0, failed = 0, skipped = 0;

@@ -30,6 +30,7 @@ type SinkKind = 'socket' | 'tls' | 'writable';
 interface SocketInternals { _handle?: { fd?: number } | null; pending?: boolean; connecting?: boolean }
 
 const EAGAIN = 11;
+const ENOSYS = 38;
 const KIND_REGULAR = 1, KIND_DIR = 2, KIND_FIFO = 3, KIND_SOCKET = 4, KIND_CHAR = 5;
 
 export class NodeSink implements HostSink {
@@ -113,12 +114,14 @@ export class NodeSource implements HostSource {
     const fd = this.fd;
     if (fd < 0) throw codedError('EBADF', 'bad file descriptor', 9);
     let size: number;
-    if (this.native) {
-      const out = statScratch;
-      const rc = this.native.fstat(fd, out);
-      if (rc < 0) throw errnoError(this.native, -rc, 'fstat');
-      size = out[0];
-      this.#kind = out[1];
+    // The addon's fstat fills two numbers: no Stats object on the per-file hot path. A backend
+    // without it (the ENOSYS variant) leaves the job to Node.
+    const rc = this.native ? this.native.fstat(fd, statScratch) : -ENOSYS;
+    if (rc === 0) {
+      size = statScratch[0];
+      this.#kind = statScratch[1];
+    } else if (rc !== -ENOSYS) {
+      throw errnoError(this.native!, -rc, 'fstat');
     } else {
       const st = fstatSync(fd); // throws EBADF with its code
       size = st.size;
@@ -164,13 +167,19 @@ function isWritable(v: unknown): v is Writable {
     && typeof (v as Writable).once === 'function' && 'writableLength' in (v as object);
 }
 
+// Deno runs this entry through its Node compatibility layer, whose sockets have no fd.
+function loadFor(g: typeof globalThis): ReturnType<typeof loadNativeBackend> {
+  if ('Deno' in g) return { backend: null, reason: 'Deno exposes no socket file descriptor: buffered path only' };
+  return loadNativeBackend();
+}
+
 export interface NodeHostOptions {
   loadCore(): Core;
 }
 
 export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, NodeSource> & { nativeBackend(): NativeBackend | null } {
   let loaded: ReturnType<typeof loadNativeBackend> | undefined;
-  const native = (): ReturnType<typeof loadNativeBackend> => (loaded ??= loadNativeBackend());
+  const native = (): ReturnType<typeof loadNativeBackend> => (loaded ??= loadFor(globalThis));
 
   return {
     inspect,
