@@ -56,6 +56,9 @@ export interface HostSource {
   /** Discards bytes from a sequential source (a byte stream, where an offset means "skip");
    *  resolves with how many it could skip (fewer at EOF). Absent: a non-zero offset is ESPIPE. */
   skip?(bytes: number): Promise<number>;
+  /** Called once when the transfer ends, after commit() (if any): a source that moved its
+   *  position while reading puts it back when nothing was sent. */
+  end?(): void;
 }
 
 /** A native path for one pair of socket and file, or the reason there is none. */
@@ -137,6 +140,7 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
       if (sent > 0) source.commit(off + sent);
       throw withBytesSent(err, sent);
     } finally {
+      source.end?.();
       sink.end?.(failed);
       key[IN_FLIGHT] = false;
     }
