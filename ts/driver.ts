@@ -100,7 +100,7 @@ export async function runTransfer(core: Core, io: TransferIO, req: TransferReque
     let reported = 0;          // last total given to onProgress
 
     const progress = (): void => {
-      if (!req.onProgress) return;
+      if (!req.onProgress || settled) return;
       const total = x.sent(t);
       if (total === reported) return;
       reported = total;
@@ -159,6 +159,13 @@ export async function runTransfer(core: Core, io: TransferIO, req: TransferReque
       }
     };
 
+    const sendfileHere = (): void => {
+      let n = 0;
+      let err: unknown;
+      try { n = io.sendfile!(x.actOffset(), x.actLength()); } catch (e) { err = e ?? new Error('sendfile failed'); }
+      onSendfile(err, n);
+    };
+
     const pump = (): void => {
       if (settled) return;
       if (pumping) { again = true; return; }
@@ -180,23 +187,15 @@ export async function runTransfer(core: Core, io: TransferIO, req: TransferReque
         switch (act) {
           case ACT_WAIT:
             return false;
-          case ACT_SENDFILE: {
-            let n = 0;
-            let err: unknown;
-            try { n = io.sendfile!(x.actOffset(), x.actLength()); } catch (e) { err = e ?? new Error('sendfile failed'); }
-            onSendfile(err, n);
+          case ACT_SENDFILE:
+            sendfileHere();
             break;
-          }
           case ACT_SENDFILE_ASYNC: {
-            const run = io.sendfileAsync;
-            if (!run) { // the host has no off-thread path: one more bounded call here
-              let n = 0;
-              let err: unknown;
-              try { n = io.sendfile!(x.actOffset(), x.actLength()); } catch (e) { err = e ?? new Error('sendfile failed'); }
-              onSendfile(err, n);
+            if (!io.sendfileAsync) { // the host has no off-thread path: one more bounded call here
+              sendfileHere();
               break;
             }
-            run.call(io, x.actOffset(), x.actLength(), (err, n) => {
+            io.sendfileAsync(x.actOffset(), x.actLength(), (err, n) => {
               onSendfile(err, n);
               wakeWaiters(core, sched);
               pump();
