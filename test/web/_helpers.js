@@ -1,0 +1,124 @@
+// Shared by the web tests: loopback TCP receivers that hash what they get, free ports, child
+// processes bounded in time and killed by pid, and the skip-or-fail rule for runtimes that
+// cannot start (a printed skip outside CI, a failure with CI=true).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const CI = process.env.CI === 'true' || process.env.CI === '1';
+export const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+const dirs = [];
+const children = new Set();
+export function tempDir() {
+  const d = mkdtempSync(join(tmpdir(), 'sock-sendfile-web-'));
+  dirs.push(d);
+  return d;
+}
+process.on('exit', () => {
+  for (const c of children) { try { process.kill(c.pid, 'SIGKILL'); } catch {} }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Copies files into a fresh directory: { name: sourcePath }. */
+export function stage(files) {
+  const dir = tempDir();
+  for (const [name, from] of Object.entries(files)) cpSync(from, join(dir, name));
+  return dir;
+}
+
+/** Bounds a promise in time so a hang fails the test instead of the whole file. */
+export function within(ms, promise, what = 'operation') {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A TCP receiver on 127.0.0.1: each connection's bytes, until the peer ends, resolve the next
+ * `conn()` promise as { bytes, sha }. `slow` pauses the reader after every chunk.
+ */
+export async function receiver({ slow = 0 } = {}) {
+  const done = [];
+  const waiting = [];
+  const sockets = new Set();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    const chunks = [];
+    s.on('data', (d) => {
+      chunks.push(d);
+      if (slow) { s.pause(); setTimeout(() => s.resume(), slow); }
+    });
+    s.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      const r = { bytes, sha: sha(bytes) };
+      const w = waiting.shift();
+      if (w) w(r); else done.push(r);
+      s.end();
+    });
+  });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  return {
+    port: server.address().port,
+    conn: () => (done.length ? Promise.resolve(done.shift()) : new Promise((resolve) => waiting.push(resolve))),
+    close: () => { for (const s of sockets) s.destroy(); return new Promise((r) => server.close(() => r())); },
+  };
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for a child that must bind it itself). */
+export async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** Starts a child process; output is collected; kill() ends it by its pid. */
+export function start(cmd, args, { cwd = root, env = {} } = {}) {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => { out.stdout += d; });
+  child.stderr.on('data', (d) => { out.stderr += d; });
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => { children.delete(child); resolve({ code, signal }); }));
+  child.on('error', (err) => { out.stderr += `\n${err.message}`; });
+  return {
+    child, out, exited,
+    kill: () => { if (child.exitCode === null && child.signalCode === null) { try { process.kill(child.pid, 'SIGKILL'); } catch {} } return exited; },
+  };
+}
+
+/** Runs a child to completion within `ms`; { code, signal, stdout, stderr }. */
+export async function run(cmd, args, { ms = 60_000, ...opts } = {}) {
+  const p = start(cmd, args, opts);
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(() => { p.kill(); resolve({ timedOut: true }); }, ms); });
+  const r = await Promise.race([p.exited, timeout]);
+  clearTimeout(timer);
+  return { ...r, ...p.out };
+}
+
+/**
+ * The rule for a runtime that cannot start: outside CI a printed skip with its reason (counted
+ * as skipped, never as passed); with CI=true a failing test.
+ */
+export function unavailable(runtime, why) {
+  if (CI) {
+    test(`${runtime} starts (required with CI=true)`, () => { assert.unreachable(why); });
+  } else {
+    console.log(`skip: ${runtime} tests (${why})`);
+    test.skip(`${runtime} tests (${why})`, () => {});
+  }
+}
