@@ -79,6 +79,18 @@ export interface Host<Sink extends HostSink = HostSink, Source extends HostSourc
 
 const IN_FLIGHT = Symbol.for('sock-sendfile.inFlight');
 
+// Waiting for a socket to connect must not outlive an abort: a peer that never answers is
+// exactly when callers abort.
+function untilAborted<T>(work: T | Promise<T>, signal: AbortSignal | undefined): T | Promise<T> {
+  if (!signal || !(work instanceof Promise)) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError(signal.reason));
+    if (signal.aborted) { onAbort(); return; }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export type SockSendfile = (
   sock: unknown, file: unknown, offset?: number | bigint, count?: number | bigint | null, options?: SendfileOptions,
 ) => Promise<number>;
@@ -111,7 +123,7 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
     key[IN_FLIGHT] = true;
     let failed = true;
     try {
-      await sink.ready();
+      await untilAborted(sink.ready(), opts.signal);
       const info = await source.examine();
       if (info.sequential && off !== 0) {
         // A byte stream can discard its way to the offset; a pipe or device cannot seek.

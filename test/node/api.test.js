@@ -259,6 +259,24 @@ test('a socket still connecting is waited for', async () => {
   await f.close();
 });
 
+test('abort while the socket is still connecting', async () => {
+  const { path } = makeFile(1000);
+  const f = await openFile(path);
+  // The abort comes before the connection can complete: the wait for 'connect' must end with it.
+  const r = await receiver('tcp');
+  const sock = net.connect(r.address.port, r.address.host);
+  const ac = new AbortController();
+  const p = sockSendfile(sock, f, 0, undefined, { signal: ac.signal });
+  ac.abort(new Error('changed my mind'));
+  const err = await rejection(within(5000, p));
+  assert.is(err.name, 'AbortError');
+  assert.is(err.bytesSent, 0);
+  assert.is(f.tell(), 0);
+  sock.destroy();
+  await r.close();
+  await f.close();
+});
+
 test('a socket that never connected, or was destroyed: rejects, bytesSent 0', async () => {
   const { path } = makeFile(1000);
   const f = await openFile(path);
