@@ -1,0 +1,94 @@
+/*
+ * The floor: a blocking C sendfile(2) loop, the least any sender can cost on this machine.
+ * Speaks the same line protocol as the other sender children (see senders.js):
+ *   in:  run <port> <many|one> <path> <n>
+ *   out: one JSON line with wallNs, cpuUs, bytes and the receiver's own line.
+ * Per file it does what every sender does: open, send it whole, close.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t cpu_us(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+         ru.ru_stime.tv_usec;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fail(const char *what) {
+  printf("{\"ok\":false,\"error\":\"%s: %s\"}\n", what, strerror(errno));
+  fflush(stdout);
+}
+
+int main(void) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  signal(SIGPIPE, SIG_IGN);
+  char line[8192], mode[16], path[4096];
+  int port, n;
+  char fname[4200];
+  while (fgets(line, sizeof line, stdin)) {
+    if (sscanf(line, "run %d %15s %4095s %d", &port, mode, path, &n) != 4) continue;
+    int many = strcmp(mode, "many") == 0;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(s, (struct sockaddr *)&a, sizeof a)) { fail("connect"); close(s); continue; }
+    int64_t c0 = cpu_us(), t0 = now_ns();
+    uint64_t bytes = 0;
+    int bad = 0;
+    for (int i = 0; i < n && !bad; i++) {
+      const char *p = path;
+      if (many) { snprintf(fname, sizeof fname, "%s/%d", path, i); p = fname; }
+      int f = open(p, O_RDONLY | O_CLOEXEC);
+      if (f < 0) { fail("open"); bad = 1; break; }
+      struct stat st;
+      fstat(f, &st);
+      off_t off = 0;
+      while (off < st.st_size) {
+        ssize_t r = sendfile(s, f, &off, (size_t)(st.st_size - off));
+        if (r > 0) { bytes += (uint64_t)r; continue; }
+        if (r < 0 && errno == EINTR) continue;
+        fail("sendfile");
+        bad = 1;
+        break;
+      }
+      close(f);
+    }
+    if (bad) { close(s); continue; }
+    shutdown(s, SHUT_WR);
+    char reply[256];
+    size_t got = 0;
+    ssize_t r;
+    while ((r = read(s, reply + got, sizeof reply - 1 - got)) > 0) got += (size_t)r;
+    reply[got] = 0;
+    int64_t wall = now_ns() - t0, cpu = cpu_us() - c0;
+    close(s);
+    char *nl = strchr(reply, '\n');
+    if (nl) *nl = 0;
+    printf("{\"ok\":true,\"wallNs\":%lld,\"cpuUs\":%lld,\"bytes\":%llu,\"receiver\":\"%s\"}\n",
+           (long long)wall, (long long)cpu, (unsigned long long)bytes, reply);
+    fflush(stdout);
+  }
+  return 0;
+}
