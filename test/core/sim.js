@@ -9,7 +9,10 @@ export { abi };
 
 export function loadCore(build = 'release', opts = {}) {
   const file = build === 'debug' ? 'core.debug.wasm' : 'core.wasm';
-  const mod = new WebAssembly.Module(readFileSync(new URL(`../../dist/${file}`, import.meta.url)));
+  // CORE_WASM points the suite at another build, e.g. a deliberately broken one, to show the
+  // tests can fail.
+  const path = process.env.CORE_WASM ?? new URL(`../../dist/${file}`, import.meta.url);
+  const mod = new WebAssembly.Module(readFileSync(path));
   const x = new WebAssembly.Instance(mod, {}).exports;
   const rc = x.configure(opts.transfers ?? 0, opts.slots ?? 0, opts.slotSize ?? 0, opts.depth ?? 0, opts.syncLimit ?? 0, opts.asyncChunk ?? 0);
   if (rc !== 0) throw new Error(`configure failed: ${rc}`);
