@@ -56,9 +56,11 @@ export interface HostSource {
   /** Discards bytes from a sequential source (a byte stream, where an offset means "skip");
    *  resolves with how many it could skip (fewer at EOF). Absent: a non-zero offset is ESPIPE. */
   skip?(bytes: number): Promise<number>;
-  /** Called once when the transfer ends, after commit() (if any): a source that moved its
-   *  position while reading puts it back when nothing was sent. */
-  end?(): void;
+  /** Called once when the transfer ends, after commit() (if any); the promise settles after
+   *  it does. A source whose reads move its own position (a Deno FsFile) lets a read still in
+   *  flight (after an abort) finish, then leaves the position offset + bytesSent, or puts it
+   *  back when nothing was sent. */
+  end?(): void | Promise<void>;
 }
 
 /** A native path for one pair of socket and file, or the reason there is none. */
@@ -152,8 +154,9 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
       if (sent > 0) source.commit(off + sent);
       throw withBytesSent(err, sent);
     } finally {
-      source.end?.();
       sink.end?.(failed);
+      const ending = source.end?.();
+      if (ending) await ending;
       key[IN_FLIGHT] = false;
     }
   }

@@ -44,11 +44,11 @@ export function within(ms, promise, what = 'operation') {
 }
 
 /**
- * A TCP receiver on 127.0.0.1: each connection's bytes, until the peer ends, resolve the next
- * `conn()` promise as { bytes, sha }. `slow` pauses the reader after every chunk.
+ * A TCP receiver on 127.0.0.1. `conn()` resolves with the next connection in the order they
+ * were accepted, as { bytes, sha } once its peer ended. `slow` pauses the reader after every chunk.
  */
 export async function receiver({ slow = 0 } = {}) {
-  const done = [];
+  const accepted = [];
   const waiting = [];
   const sockets = new Set();
   const server = net.createServer((s) => {
@@ -56,22 +56,24 @@ export async function receiver({ slow = 0 } = {}) {
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
     const chunks = [];
+    const result = new Promise((resolve) => {
+      s.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ bytes, sha: sha(bytes) });
+        s.end();
+      });
+    });
     s.on('data', (d) => {
       chunks.push(d);
       if (slow) { s.pause(); setTimeout(() => s.resume(), slow); }
     });
-    s.on('end', () => {
-      const bytes = Buffer.concat(chunks);
-      const r = { bytes, sha: sha(bytes) };
-      const w = waiting.shift();
-      if (w) w(r); else done.push(r);
-      s.end();
-    });
+    const w = waiting.shift();
+    if (w) w(result); else accepted.push(result);
   });
   await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
   return {
     port: server.address().port,
-    conn: () => (done.length ? Promise.resolve(done.shift()) : new Promise((resolve) => waiting.push(resolve))),
+    conn: () => (accepted.length ? accepted.shift() : new Promise((resolve) => waiting.push(resolve))),
     close: () => { for (const s of sockets) s.destroy(); return new Promise((r) => server.close(() => r())); },
   };
 }

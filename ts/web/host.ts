@@ -26,7 +26,7 @@
 import type { Capabilities, Host, HostSink, HostSource, NativeChoice, SourceInfo } from '../api.js';
 import type { Core } from '../core.js';
 import { ErrorCodes, codedError, typeError } from '../errors.js';
-import { basicInspect } from '../validate.js';
+import { basicInspect, repr } from '../validate.js';
 
 /** Why the web host never has a native path; capabilities() and SendfileNotAvailableError say it. */
 export const WEB_NO_NATIVE_REASON = 'web runtimes expose no socket descriptor: the Web-streams host sends through buffers only';
@@ -61,7 +61,6 @@ function isReadableStream(v: unknown): v is ReadableStream<unknown> {
 export interface FsFileLike {
   read(p: Uint8Array): Promise<number | null>;
   seek(offset: number | bigint, whence: number): Promise<number>;
-  seekSync?(offset: number | bigint, whence: number): number;
   stat(): Promise<{ size: number; isFile: boolean; isDirectory: boolean }>;
 }
 
@@ -267,7 +266,7 @@ function toBytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  throw typeError(`the ReadableStream gave a chunk that is not bytes (got ${basicInspect(v)}): pass a stream of Uint8Array`);
+  throw typeError(`the ReadableStream gave a chunk that is not bytes (got ${repr(v, basicInspect)}): pass a stream of Uint8Array`);
 }
 
 /** A Deno FsFile: seek + read into the core's slot directly (Deno copies into the view). */
@@ -315,19 +314,18 @@ export class FsFileSource implements HostSource {
     this.#moveTo(position);
   }
 
-  end(): void {
+  /** Resolves once the last read and the position fix-up are done (never rejects). */
+  end(): Promise<void> {
     if (!this.#committed && this.#start >= 0) this.#moveTo(this.#start);
+    return this.#busy.then(() => {}, () => {});
   }
 
   #moveTo(position: number): void {
-    if (this.#sequential || position === this.#at) return;
+    if (this.#sequential) return;
     const file = this.file;
-    // Synchronously when nothing is reading, so the caller sees the position as soon as the
-    // promise settles; after an aborted read finishes otherwise.
-    this.#busy = this.#busy.then(() => {
-      if (file.seekSync) file.seekSync(position, SEEK_START);
-      else return file.seek(position, SEEK_START);
-    }).then(() => { this.#at = position; }, () => { this.#at = -1; });
+    // After any read still in flight (an abort does not wait for it): its read moves the
+    // position, so the fix-up must come after it. The transfer settles after this (end()).
+    this.#busy = this.#busy.then(() => (position === this.#at ? position : file.seek(position, SEEK_START))).then(() => { this.#at = position; }, () => { this.#at = -1; });
   }
 }
 
@@ -352,7 +350,7 @@ export function createWebHost({ loadCore }: WebHostOptions): Host<WebSink, WebSo
       return null;
     },
     fileKindMessage(file: unknown): string {
-      return `file must be a Blob or File, a ReadableStream of bytes or a Deno.FsFile (got ${basicInspect(file)})`;
+      return `file must be a Blob or File, a ReadableStream of bytes or a Deno.FsFile (got ${repr(file, basicInspect)})`;
     },
     native(): NativeChoice {
       return { reason: WEB_NO_NATIVE_REASON };
