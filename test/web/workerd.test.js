@@ -10,7 +10,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, sha, stage, receiver, freePort, start, run, within, unavailable } from './_helpers.js';
 
-const workerd = join(root, 'node_modules/.bin/workerd');
+// TEST_WORKERD: another workerd binary (and a way to see the skip path).
+const workerd = process.env.TEST_WORKERD || join(root, 'node_modules/.bin/workerd');
 const bundle = join(root, 'dist/workerd.js');
 const wasm = join(root, 'dist/core.wasm');
 
@@ -26,7 +27,7 @@ test('dist/workerd.js: default-imports ./core.wasm beside it, no node:* imports'
 
 let why = '';
 const version = await run(workerd, ['--version'], { ms: 30_000 }).catch((err) => ({ code: -1, stderr: err.message }));
-if (!existsSync(workerd)) why = 'node_modules/.bin/workerd missing';
+if (!existsSync(workerd)) why = `${workerd} missing`;
 else if (version.code !== 0) why = `workerd does not start: ${(version.stderr || version.stdout || 'no output').trim().split('\n').pop()}`;
 
 function config(httpPort) {
@@ -35,9 +36,23 @@ function config(httpPort) {
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
+    (name = "readme", worker = .readme),
     (name = "loopback", network = (allow = ["local"])),
   ],
-  sockets = [ (name = "http", address = "127.0.0.1:${httpPort}", http = (), service = "main") ],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${httpPort}", http = (), service = "main"),
+    (name = "readme", address = "127.0.0.1:${httpPort + 1}", http = (), service = "readme"),
+  ],
+);
+
+const readme :Workerd.Worker = (
+  modules = [
+    (name = "readme.js", esModule = embed "readme.js"),
+    (name = "sock-sendfile", esModule = embed "workerd.js"),
+    (name = "core.wasm", wasm = embed "core.wasm"),
+  ],
+  compatibilityDate = "2025-06-01",
+  globalOutbound = "loopback",
 );
 
 const worker :Workerd.Worker = (
@@ -55,18 +70,23 @@ const worker :Workerd.Worker = (
 if (why) {
   unavailable('workerd', why);
 } else {
-  let server, rx, base;
+  let server, rx, base, readmeBase;
 
   test.before(async () => {
     rx = await receiver();
-    const dir = stage({ 'main.js': join(root, 'test/web/fixtures/worker.js'), 'workerd.js': bundle, 'core.wasm': wasm });
+    const dir = stage({
+      'main.js': join(root, 'test/web/fixtures/worker.js'),
+      'readme.js': join(root, 'test/web/fixtures/readme-worker.js'),
+      'workerd.js': bundle,
+      'core.wasm': wasm,
+    });
     // A port picked here can be taken before workerd binds it: try a few.
     for (let attempt = 0; attempt < 3 && !base; attempt++) {
       const port = await freePort();
       writeFileSync(join(dir, 'config.capnp'), config(port));
       server = start(workerd, ['serve', join(dir, 'config.capnp'), '--verbose'], { cwd: dir });
       const up = await waitHttp(`http://127.0.0.1:${port}/health`, server, 20_000);
-      if (up) base = `http://127.0.0.1:${port}`;
+      if (up) { base = `http://127.0.0.1:${port}`; readmeBase = `http://127.0.0.1:${port + 1}`; }
       else await server.kill();
     }
     assert.ok(base, `workerd did not serve: ${server?.out.stderr.slice(-2000)}`);
@@ -90,6 +110,15 @@ if (why) {
     const expected = Buffer.concat([data.subarray(offset, offset + count), Buffer.from(`\n-- sent ${count} --\n`)]);
     assert.is(got.bytes.length, expected.length);
     assert.is(got.sha, sha(expected));
+  });
+
+  test("workerd: the README's Worker example, importing 'sock-sendfile' by name", async () => {
+    const data = randomBytes(5000);
+    const res = await within(30_000, fetch(`${readmeBase}/?host=127.0.0.1&port=${rx.port}`, { method: 'POST', body: data }), 'the Worker');
+    const body = await res.json();
+    assert.equal(body, { sent: 1000 });
+    const got = await within(10_000, rx.conn(), 'the receiver');
+    assert.is(got.sha, sha(data.subarray(100, 1100)));
   });
 
   test('workerd: the whole request body stream', async () => {
