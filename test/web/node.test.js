@@ -112,6 +112,15 @@ test('a sink whose desiredSize forces backpressure: every write waits for room',
   assert.ok(seen.every((d) => d > 0), `a write went in while desiredSize <= 0: ${seen.join(',')}`);
 });
 
+test('a sink with highWaterMark 0 (never any room): one write at a time, no deadlock', async () => {
+  const data = randomBytes(10 * SLOT + 5);
+  const s = sink({ delay: 1, hwm: 0 });
+  const seen = watchWrites(s.stream);
+  assert.is(await within(10_000, sockSendfile(s.stream, new Blob([data])), 'transfer'), data.length);
+  assert.is(sha(s.bytes()), sha(data));
+  assert.ok(seen.every((d) => d === 0), seen.join(','));
+});
+
 test('a sink that keeps every chunk it is given: bytes stay intact after slots are reused', async () => {
   const data = randomBytes(40 * SLOT + 77);
   const s = sink();
@@ -135,12 +144,17 @@ test('a sink that errors mid-way: its error, its code, bytesSent = what it accep
   assert.is(s.stream.locked, false);
 });
 
-test('an errored or locked stream rejects before anything is read, bytesSent 0', async () => {
+test('an errored, closed or locked stream rejects before anything is read, bytesSent 0', async () => {
   const broken = new WritableStream({ start(c) { c.error(Object.assign(new Error('dead'), { code: 'EDEAD' })); } });
   await new Promise((r) => setTimeout(r, 0));
   const e1 = await sockSendfile(broken, new Blob([randomBytes(10)])).catch((e) => e);
   assert.is(e1.code, 'EDEAD');
   assert.is(e1.bytesSent, 0);
+  const closed = sink();
+  await closed.stream.close();
+  const e3 = await within(5_000, sockSendfile(closed.stream, new Blob([randomBytes(10)])).catch((e) => e), 'closed stream');
+  assert.instance(e3, TypeError);
+  assert.is(e3.bytesSent, 0);
   const s = sink();
   const held = s.stream.getWriter();
   const e2 = await sockSendfile(s.stream, new Blob([randomBytes(10)])).catch((e) => e);

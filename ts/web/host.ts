@@ -9,7 +9,7 @@
 //   may keep the very object after its write promise settles, and the core reuses its slot as
 //   soon as `done` is called.
 // - Writes go through one writer, in order, and the next one waits for `writer.ready` while
-//   `desiredSize <= 0`. `done` is called when the stream's write promise settles, so bytesSent
+//   `desiredSize <= 0` and a write of ours is still in flight. `done` is called when the stream's write promise settles, so bytesSent
 //   counts bytes the sink accepted, not bytes queued.
 // - A chunk the core handed over is never dropped: when the transfer ends (abort, failure) the
 //   chunks still waiting for `ready` are written before the lock is released, because the core
@@ -79,6 +79,12 @@ function denoError(err: unknown): unknown {
   return err;
 }
 
+/** Whether `p` has settled already, without waiting for it: the reaction to a settled promise
+ *  is queued at once, so it runs before the one queued just after it (ECMAScript job order). */
+function settledAlready(p: Promise<unknown>): Promise<boolean> {
+  return Promise.race([p.then(() => true, () => true), Promise.resolve().then(() => false)]);
+}
+
 /** A WritableStream written through one writer for the length of one transfer. */
 export class WebSink implements HostSink {
   readonly key: object;
@@ -86,6 +92,7 @@ export class WebSink implements HostSink {
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #waiting: WriteRequest[] = [];
   #pumping = false;
+  #last: Promise<void> | null = null; // our latest write while it is in flight
 
   constructor(stream: WritableStream<Uint8Array>) {
     this.stream = stream;
@@ -103,6 +110,11 @@ export class WebSink implements HostSink {
     writer.closed.catch(() => {});
     // null: errored or erroring. The stored error is what closed rejects with.
     if (writer.desiredSize === null) await writer.closed;
+    // 0 is a full stream or a closed one; writing to a closed one trips an internal assertion
+    // in Node 20 instead of the spec's TypeError, so it is refused here.
+    if (writer.desiredSize === 0 && await settledAlready(writer.closed)) {
+      throw Object.assign(new TypeError('the WritableStream is closed'), { code: 'ERR_INVALID_STATE' });
+    }
   }
 
   write(chunk: Uint8Array, done: (err: unknown) => void): void {
@@ -122,20 +134,23 @@ export class WebSink implements HostSink {
     try {
       while (this.#waiting.length > 0) {
         const room = writer.desiredSize;
-        if (room !== null && room <= 0) {
-          // An errored stream rejects ready; the write below then rejects with the stream's error.
-          try { await writer.ready; } catch { /* see above */ }
+        // Wait only while one of our writes is in flight: a stream with no room and nothing
+        // queued (highWaterMark 0) makes room only by being written to, so waiting for ready
+        // then would never end.
+        if (room !== null && room <= 0 && this.#last) {
+          // An errored stream rejects ready; the next write then rejects with its error.
+          try { await Promise.race([writer.ready, this.#last]); } catch { /* see above */ }
           if (this.#writer !== writer) return; // released meanwhile: end() wrote what waited
+          continue;
         }
-        const req = this.#waiting.shift()!;
-        WebSink.#send(writer, req);
+        this.#send(writer, this.#waiting.shift()!);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  static #send(writer: WritableStreamDefaultWriter<Uint8Array>, { chunk, done }: WriteRequest): void {
+  #send(writer: WritableStreamDefaultWriter<Uint8Array>, { chunk, done }: WriteRequest): void {
     let p: Promise<void>;
     try {
       p = writer.write(chunk);
@@ -143,7 +158,15 @@ export class WebSink implements HostSink {
       queueMicrotask(() => done(err));
       return;
     }
-    p.then(() => done(null), (err: unknown) => done(err ?? new Error('the WritableStream rejected a write')));
+    this.#last = p;
+    // Registered before anyone races on #last, so #last is cleared by the time they wake.
+    p.then(() => {
+      if (this.#last === p) this.#last = null;
+      done(null);
+    }, (err: unknown) => {
+      if (this.#last === p) this.#last = null;
+      done(err ?? new Error('the WritableStream rejected a write'));
+    });
   }
 
   end(): void {
@@ -151,7 +174,7 @@ export class WebSink implements HostSink {
     this.#writer = null;
     if (!writer) return;
     const waiting = this.#waiting.splice(0);
-    for (const req of waiting) WebSink.#send(writer, req);
+    for (const req of waiting) this.#send(writer, req);
     writer.releaseLock();
   }
 }
