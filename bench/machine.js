@@ -1,7 +1,7 @@
 // What the numbers were measured on: they mean little without it.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 
 function tryRun(cmd, args) {
   try {
@@ -23,6 +23,7 @@ export function machine() {
     cpuModel,
     memory: tryRun('free', ['-h']),
     kernel: release(),
+    loadavg: loadavg(),
     node: process.version,
     python: tryRun('python3', ['-c', 'import sys; print(sys.version.split()[0])']),
     cc: tryRun('cc', ['--version'])?.split('\n')[0] ?? null,
@@ -33,7 +34,7 @@ export function formatMachine(m) {
   return [
     `date:    ${m.date}`,
     `cpu:     ${m.cpuModel}, nproc ${m.nproc}`,
-    `kernel:  ${m.kernel}`,
+    `kernel:  ${m.kernel}   load average at start: ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}`,
     `node:    ${m.node}   python3: ${m.python ?? 'absent'}   cc: ${m.cc ?? 'absent'}`,
     'memory (free -h):',
     ...(m.memory ?? 'unknown').split('\n').map((l) => `  ${l}`),

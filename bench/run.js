@@ -11,7 +11,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -77,26 +77,28 @@ const SENDERS = [
   { id: 'pipe1m', label: 'pipeline(createReadStream) hwm 1M', cmd: node, args: [senderJs, 'pipeline', String(MiB)], env: envWithout({}) },
   hasPython && { id: 'cpython', label: 'CPython asyncio loop.sock_sendfile', cmd: 'python3', args: [join(here, 'sender_asyncio.py')], env: process.env },
   hasCc && { id: 'c', label: 'C blocking sendfile loop (floor)', cmd: null, args: [], env: process.env },
+  // Information only, 16 KiB case: the idioms that open files asynchronously.
   { id: 'openfile', label: 'this library, native, openFile()', cmd: node, args: [senderJs, 'lib-openfile'], env: envWithout({}) },
+  { id: 'pipepath', label: 'pipeline(createReadStream(path)) dflt', cmd: node, args: [senderJs, 'pipeline-path'], env: envWithout({}) },
 ].filter(Boolean);
 
-const ALL = SENDERS.map((s) => s.id).filter((id) => id !== 'openfile');
+const ALL = SENDERS.map((s) => s.id).filter((id) => id !== 'openfile' && id !== 'pipepath');
 const CASES = [
   { id: '16k', title: '2,000 distinct 16 KiB files on one connection (each: open, send whole, close)',
-    mode: 'many', file: 'small', transfers: 2000, bytesPerTransfer: 16 * KiB, reps: opts.quick ? 3 : 11, warmup: true,
-    senders: [...ALL, 'openfile'], timeoutMs: 60_000 },
+    mode: 'many', file: 'small', transfers: 2000, bytesPerTransfer: 16 * KiB, reps: opts.quick ? 5 : 21, warmup: true,
+    senders: [...ALL, 'openfile', 'pipepath'], timeoutMs: 60_000 },
   { id: '1m', title: '1 MiB file, sent 64 times on one connection (each: open, send, close)',
-    mode: 'one', file: '1m.bin', transfers: 64, bytesPerTransfer: MiB, reps: opts.quick ? 3 : 11, warmup: true,
+    mode: 'one', file: '1m.bin', transfers: 64, bytesPerTransfer: MiB, reps: opts.quick ? 5 : 21, warmup: true,
     senders: ALL, timeoutMs: 60_000 },
   { id: '64m', title: '64 MiB file, sent 4 times on one connection',
-    mode: 'one', file: '64m.bin', transfers: 4, bytesPerTransfer: 64 * MiB, reps: opts.quick ? 3 : 9, warmup: true,
+    mode: 'one', file: '64m.bin', transfers: 4, bytesPerTransfer: 64 * MiB, reps: opts.quick ? 3 : 15, warmup: true,
     senders: ALL, timeoutMs: 60_000 },
   { id: '1g', title: '1 GiB file, warm page cache', full: true,
-    mode: 'one', file: '1g.bin', transfers: 1, bytesPerTransfer: GiB, reps: 5, warmup: false,
+    mode: 'one', file: '1g.bin', transfers: 1, bytesPerTransfer: GiB, reps: 11, warmup: false,
     senders: ALL, timeoutMs: 120_000 },
   { id: 'cold', title: '1 GiB file, COLD (fadvise DONTNEED before each run); event-loop delay sampled every 10 ms',
     full: true, cold: true, eld: true,
-    mode: 'one', file: '1g.bin', transfers: 1, bytesPerTransfer: GiB, reps: 5, warmup: false,
+    mode: 'one', file: '1g.bin', transfers: 1, bytesPerTransfer: GiB, reps: 9, warmup: false,
     senders: ['native', 'buffered', 'cpython', 'c'].filter((id) => ALL.includes(id)), timeoutMs: 180_000 },
 ].filter((c) => (!opts.quick || !c.full) && (!opts.only || opts.only.includes(c.id)));
 
@@ -265,6 +267,8 @@ async function main() {
   const busy = Math.max(...Object.values(summaries).flatMap((c) => Object.values(c)).filter((s) => s.ok).map((s) => s.receiverBusyMax));
   console.log(`\nreceiver: busiest run used ${(busy * 100).toFixed(0)}% of one core (CPU time / sender wall time): ${busy < 0.7 ? 'never the bottleneck' : 'CHECK: it may have limited a sender'}`);
   results.seconds = (Date.now() - started) / 1000;
+  results.loadavgAfter = loadavg();
+  console.log(`load average at the end: ${results.loadavgAfter.map((x) => x.toFixed(2)).join(' ')} (other work on the machine adds noise)`);
   console.log(`total ${results.seconds.toFixed(0)} s`);
 
   for (const c of Object.values(children)) c.close();

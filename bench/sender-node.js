@@ -3,17 +3,18 @@
 //
 //   node sender-node.js lib            this library (SOCK_SENDFILE_NATIVE in the env decides the path)
 //   node sender-node.js lib-openfile   the same, opening each file with the library's openFile()
-//   node sender-node.js pipeline [hwm] stream.pipeline(fs.createReadStream(), socket)
+//   node sender-node.js pipeline [hwm] stream.pipeline(fs.createReadStream(), socket), fd opened with openSync
+//   node sender-node.js pipeline-path  the same, createReadStream(path) opening and closing the file itself
 //
 // Protocol (stdin/stdout, one line each): "run <port> <many|one> <path> <n> [eld]" ->
 // one JSON line. Every kind does the same per file: open, send it whole, close; the clock runs
 // from the first open to the receiver's answer after our shutdown, so bytes still queued in
 // the kernel when the last send "finished" are counted.
 //
-// Opening is synchronous (fs.openSync) for every kind except lib-openfile, because CPython
+// Opening is synchronous (fs.openSync) for every kind except lib-openfile and pipeline-path, because CPython
 // and C open synchronously too: the per-file figure then measures sending, not Node's
 // thread-pool round trip for open(2). lib-openfile shows what the library's own async
-// openFile() adds.
+// openFile() adds, pipeline-path what the usual createReadStream(path) idiom costs.
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -64,6 +65,14 @@ const sendOne = {
     } finally {
       await f.close();
     }
+  },
+  // The idiom most Node servers use: the stream opens and closes the file itself (async).
+  async 'pipeline-path'(sock, path) {
+    const rs = createReadStream(path, hwm ? { highWaterMark: hwm } : {});
+    let n = 0;
+    rs.on('data', (b) => { n += b.length; });
+    await pipeline(rs, sock, { end: false });
+    return n;
   },
   async pipeline(sock, path) {
     const fd = openSync(path, 'r');
