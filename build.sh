@@ -14,13 +14,13 @@ step "core: AssemblyScript -> dist/core.wasm"
 "$bin/asc" --config asconfig.json --target release
 "$bin/asc" --config asconfig.json --target debug
 
-step "hosts: TypeScript -> dist/*.js"
+step "hosts and entries: TypeScript -> dist/*.js (node, cli, web, workerd, deno)"
 node scripts/bundle.js
 
 step "types: dist/types"
 "$bin/tsc" -p tsconfig.json
 
-for part in native/build.sh scripts/build-web.sh scripts/build-wasi.sh; do
+for part in native/build.sh scripts/build-wasi.sh; do
   if [ -f "$part" ]; then
     step "$part"
     bash "$part"
