@@ -75,7 +75,8 @@ function runOne(file, extraEnv, label, runtime) {
       let failed = total - passed;
       // A file that crashed, timed out or exited non-zero with no failure counted is one failure.
       if ((code !== 0 || signal) && failed === 0) failed = 1;
-      if (total === 0 && failed === 0) failed = 1; // a file that ran no test proves nothing
+      // A file that ran no test and skipped none proves nothing.
+      if (total === 0 && failed === 0 && skipped === 0) failed = 1;
       resolve({ label, passed, failed, skipped, code, signal });
     });
   });

@@ -1,11 +1,13 @@
 // Real things for the Node tests: temporary files, loopback receivers (TCP, IPv6, Unix-domain,
 // TLS) that hash what they get, and connected client sockets. Everything is bounded in time.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha, tempDir as tempDirIn, within } from '../lib.js';
+
+export { sha, within };
 
 export const dist = await import('../../dist/node.js');
 export const nativeOn = process.env.SOCK_SENDFILE_NATIVE !== '0';
@@ -14,13 +16,7 @@ const fixtures = new URL('../fixtures/', import.meta.url);
 export const tlsKey = readFileSync(new URL('key.pem', fixtures));
 export const tlsCert = readFileSync(new URL('cert.pem', fixtures));
 
-const dirs = [];
-export function tempDir() {
-  const d = mkdtempSync(join(tmpdir(), 'sock-sendfile-test-'));
-  dirs.push(d);
-  return d;
-}
-process.on('exit', () => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+export const tempDir = () => tempDirIn('node');
 
 export function makeFile(size, name = 'f.bin') {
   const data = randomBytes(size);
@@ -29,16 +25,6 @@ export function makeFile(size, name = 'f.bin') {
   return { path, data };
 }
 
-export const sha = (b) => createHash('sha256').update(b).digest('hex');
-
-/** Bounds a promise in time so a hang fails the test instead of the whole file. */
-export function within(ms, promise, what = 'operation') {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A receiver on loopback. kind: 'tcp' | 'tcp6' | 'unix' | 'tls'. Options:

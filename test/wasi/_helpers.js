@@ -9,36 +9,32 @@
 // - A missing artifact or runtime turns a file's tests into skips with the reason printed,
 //   except under CI=true, where the prerequisite test fails instead.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CI, sha, tempDir as tempDirIn } from '../lib.js';
+
+export { CI, sha };
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 // SOCK_SENDFILE_WASI_DIST (also read by scripts/build-wasi.sh) must lie inside the project, so
 // the transpiled library and jco-preopen.js resolve @bytecodealliance/preview2-shim.
 export const wasiDist = process.env.SOCK_SENDFILE_WASI_DIST || join(root, 'dist', 'wasi');
-export const CI = process.env.CI === 'true';
 export const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
 export const preopenModule = join(wasiDist, 'jco-preopen.js');
 
-export const sha = (b) => createHash('sha256').update(b).digest('hex');
 
 /**
- * Registers the file's tests, or skips them when `missing` names a reason. One test always
- * runs: the prerequisite check, which fails only under CI=true (where nothing may be missing).
+ * Registers the file's tests, or skips them (with the reason printed) when `missing` names one.
+ * Under CI=true nothing may be missing: a failing prerequisite test is registered instead.
  */
 export function gated(test, assert, missing, register) {
-  test('prerequisites: artifacts and runtimes present', () => {
-    if (missing) {
-      console.log(`  skip: ${missing}`);
-      assert.ok(!CI, `CI=true and ${missing}`);
-    }
-  });
-  if (missing) register(test.skip);
-  else register(test);
+  if (!missing) { register(test); return; }
+  console.log(`  skip: ${missing}`);
+  if (CI) test('prerequisites: artifacts and runtimes present', () => assert.unreachable(`CI=true and ${missing}`));
+  register(test.skip);
 }
 
 /** The reason an artifact is missing, or null. */
@@ -48,13 +44,7 @@ export function missingArtifacts(...names) {
   return `${gone.join(', ')} not in ${wasiDist} (run bash scripts/build-wasi.sh)`;
 }
 
-const dirs = [];
-export function tempDir() {
-  const d = mkdtempSync(join(tmpdir(), 'sock-sendfile-wasi-'));
-  dirs.push(d);
-  return d;
-}
-process.on('exit', () => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+export const tempDir = () => tempDirIn('wasi');
 
 /** A file of `size` random bytes in `dir`. */
 export function makeFile(dir, name, size) {

@@ -2,29 +2,21 @@
 // processes bounded in time and killed by pid, and the skip-or-fail rule for runtimes that
 // cannot start (a printed skip outside CI, a failure with CI=true).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CI, sha, tempDir as tempDirIn, within } from '../lib.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-export const CI = process.env.CI === 'true' || process.env.CI === '1';
-export const sha = (b) => createHash('sha256').update(b).digest('hex');
+export { CI, sha, within };
+export const tempDir = () => tempDirIn('web');
 
-const dirs = [];
 const children = new Set();
-export function tempDir() {
-  const d = mkdtempSync(join(tmpdir(), 'sock-sendfile-web-'));
-  dirs.push(d);
-  return d;
-}
 process.on('exit', () => {
   for (const c of children) { try { process.kill(c.pid, 'SIGKILL'); } catch {} }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** Copies files into a fresh directory: { name: sourcePath }. */
@@ -34,14 +26,6 @@ export function stage(files) {
   return dir;
 }
 
-/** Bounds a promise in time so a hang fails the test instead of the whole file. */
-export function within(ms, promise, what = 'operation') {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A TCP receiver on 127.0.0.1. `conn()` resolves with the next connection in the order they
