@@ -28,6 +28,7 @@ export function summarize(kase, runs) {
     throughputMiBs: bytes / MiB / (wallNs / 1e9),
     minPerTransferUs: Math.min(...ok.map((r) => r.wallNs)) / 1e3 / kase.transfers,
     maxPerTransferUs: Math.max(...ok.map((r) => r.wallNs)) / 1e3 / kase.transfers,
+    receiverBusy: median(ok.map((r) => r.receiverBusy)),
     receiverBusyMax: Math.max(...ok.map((r) => r.receiverBusy)),
   };
   if (ok[0].nativeBytes !== undefined) s.nativeShare = median(ok.map((r) => r.nativeBytes / r.bytes));
@@ -73,7 +74,7 @@ export function caseTable(kase, summaries, senders) {
       pad(fmt(m.throughputMiBs, 0), 8),
       pad(big ? fmt(m.cpuMsPerGiB, 0) : timeCell(m.cpuPerTransferUs), 11),
       ...refs.map((r) => pad(`${fmt(m.wallNs / summaries[r].wallNs, 2)}x`, 9)),
-      pad(`${fmt(m.receiverBusyMax * 100, 0)}%`, 9),
+      pad(`${fmt(m.receiverBusy * 100, 0)}%`, 9),
     ];
     if (kase.eld) row.push(pad(m.eldP99Ms !== undefined ? `${fmt(m.eldP99Ms, 1)}` : '-', 8), pad(m.eldMaxMs !== undefined ? fmt(m.eldMaxMs, 1) : '-', 8));
     lines.push(row.join(' '));

@@ -264,8 +264,11 @@ async function main() {
   results.targets = verdict;
   console.log('\n## Targets (issue 3)\n');
   console.log(targetTable(verdict));
-  const busy = Math.max(...Object.values(summaries).flatMap((c) => Object.values(c)).filter((s) => s.ok).map((s) => s.receiverBusyMax));
-  console.log(`\nreceiver: busiest run used ${(busy * 100).toFixed(0)}% of one core (CPU time / sender wall time): ${busy < 0.7 ? 'never the bottleneck' : 'CHECK: it may have limited a sender'}`);
+  // Judged on each row's median rep: a single rep can catch the receiver descheduled.
+  const rows = Object.values(summaries).flatMap((c) => Object.values(c)).filter((s) => s.ok);
+  const busy = Math.max(...rows.map((s) => s.receiverBusy));
+  const worst = Math.max(...rows.map((s) => s.receiverBusyMax));
+  console.log(`\nreceiver: busiest row (median rep) used ${(busy * 100).toFixed(0)}% of one core (CPU time / sender wall time), busiest single rep ${(worst * 100).toFixed(0)}%: ${busy < 0.7 ? 'never the bottleneck' : 'CHECK: it may have limited a sender'}`);
   results.seconds = (Date.now() - started) / 1000;
   results.loadavgAfter = loadavg();
   console.log(`load average at the end: ${results.loadavgAfter.map((x) => x.toFixed(2)).join(' ')} (other work on the machine adds noise)`);
