@@ -11,6 +11,12 @@
  * - sendfileAsync's worker only ever sees its own dup()s of the caller's fds, closed after the
  *   callback's result is known, so closing the originals meanwhile cannot redirect its writes.
  *   Its callback always runs later, from the event loop, never before sendfileAsync returns.
+ * - The worker reads JS memory in one place only, the cancel Int32Array's element 0: a reference
+ *   keeps the array alive until the callback has run, and napi_get_typedarray_info has moved its
+ *   data off the V8 heap, so the pointer stays put (detaching its buffer meanwhile is the
+ *   caller's bug, as for any memory handed to native code).
+ * - A worker waits for a slow socket at most maxWaitMs in all, and no longer than SS_WAIT_SLICE_MS
+ *   between looks at the cancel flag: it holds a libuv pool thread for that long, no longer.
  */
 #include <errno.h>
 #include <math.h>
@@ -62,13 +68,20 @@ static napi_value js_sendfile(napi_env env, napi_callback_info info) {
   return num(env, (double)ss_sendfile(sock, file, offset, length));
 }
 
+/* What sendfileAsync waits for POLLOUT in all when not told: a few slices, so a slow reader
+ * costs one round trip to JS per 50 ms instead of one per socket buffer. */
+#define DEFAULT_MAX_WAIT_MS 50
+
 typedef struct {
   napi_async_work work;
   napi_ref callback;
+  napi_ref cancel_ref; /* keeps the cancel array alive, or NULL */
+  const int32_t *cancel; /* its element 0, or NULL */
   int sock; /* our dup, or -1 */
   int file; /* our dup, or -1 */
   int64_t offset;
   int64_t length;
+  int64_t max_wait_ms;
   int64_t result;
 } async_req;
 
@@ -76,7 +89,42 @@ static void async_execute(napi_env env, void *data) {
   (void)env;
   async_req *req = data;
   if (req->result != 0) return; /* dup failed: nothing to do, the errno is already set */
-  req->result = ss_sendfile_all(req->sock, req->file, req->offset, req->length);
+  req->result =
+      ss_sendfile_wait(req->sock, req->file, req->offset, req->length, req->max_wait_ms, req->cancel);
+}
+
+static int is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && (t == napi_undefined || t == napi_null);
+}
+
+/* Reads the optional cancel argument: undefined/null (none) or an Int32Array of length >= 1. */
+static int get_cancel(napi_env env, napi_value v, const int32_t **out) {
+  *out = NULL;
+  if (is_nullish(env, v)) return 0;
+  bool is_ta;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -EINVAL;
+  napi_typedarray_type type;
+  size_t n;
+  void *data;
+  if (napi_get_typedarray_info(env, v, &type, &n, &data, NULL, NULL) != napi_ok ||
+      type != napi_int32_array || n < 1 || data == NULL) {
+    return -EINVAL;
+  }
+  *out = data;
+  return 0;
+}
+
+/* Reads the optional maxWaitMs: undefined/null (the default) or an integer in [0, 2^31 - 1]. */
+static int get_wait(napi_env env, napi_value v, int64_t *out) {
+  *out = DEFAULT_MAX_WAIT_MS;
+  if (is_nullish(env, v)) return 0;
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) return -EINVAL;
+  /* The bound keeps the budget in ns far inside int64 and the wait meaningful. */
+  if (!(d >= 0 && d <= 2147483647.0) || d != floor(d)) return -EINVAL;
+  *out = (int64_t)d;
+  return 0;
 }
 
 static void async_complete(napi_env env, napi_status status, void *data) {
@@ -98,18 +146,20 @@ static void async_complete(napi_env env, napi_status status, void *data) {
     }
   }
   napi_delete_reference(env, req->callback);
+  if (req->cancel_ref != NULL) napi_delete_reference(env, req->cancel_ref);
   napi_delete_async_work(env, req->work);
   free(req);
 }
 
 /*
- * sendfileAsync(sockFd, fileFd, offset, length, callback) -> 0 when queued, -EINVAL (and no
- * callback) when an argument is not of the right kind. A bad fd is queued anyway and reported to
- * the callback, so fd errors reach the caller the same way whether found now or on the thread.
+ * sendfileAsync(sockFd, fileFd, offset, length, callback, cancel?, maxWaitMs?) -> 0 when queued,
+ * -EINVAL (and no callback) when an argument is not of the right kind. A bad fd is queued anyway
+ * and reported to the callback, so fd errors reach the caller the same way whether found now or
+ * on the thread. The callback gets what ss_sendfile_wait returns.
  */
 static napi_value js_sendfile_async(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 7;
+  napi_value argv[7];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
     return num(env, -EINVAL);
   }
@@ -117,8 +167,11 @@ static napi_value js_sendfile_async(napi_env env, napi_callback_info info) {
   if (napi_typeof(env, argv[4], &t) != napi_ok || t != napi_function) return num(env, -EINVAL);
 
   int sock = -1, file = -1, r;
-  int64_t offset, length;
-  if ((r = get_u53(env, argv[2], &offset)) || (r = get_u53(env, argv[3], &length))) {
+  int64_t offset, length, max_wait_ms = DEFAULT_MAX_WAIT_MS;
+  const int32_t *cancel = NULL;
+  if ((r = get_u53(env, argv[2], &offset)) || (r = get_u53(env, argv[3], &length)) ||
+      (argc > 5 && (r = get_cancel(env, argv[5], &cancel))) ||
+      (argc > 6 && (r = get_wait(env, argv[6], &max_wait_ms)))) {
     return num(env, r);
   }
   int64_t fd_err = 0;
@@ -132,6 +185,8 @@ static napi_value js_sendfile_async(napi_env env, napi_callback_info info) {
   req->sock = req->file = -1;
   req->offset = offset;
   req->length = length;
+  req->max_wait_ms = max_wait_ms;
+  req->cancel = cancel;
   if (fd_err == 0) {
     int s = ss_dup(sock);
     int f = s < 0 ? s : ss_dup(file);
@@ -143,6 +198,10 @@ static napi_value js_sendfile_async(napi_env env, napi_callback_info info) {
   req->result = fd_err;
 
   napi_value name;
+  if (cancel != NULL && napi_create_reference(env, argv[5], 1, &req->cancel_ref) != napi_ok) {
+    req->cancel_ref = NULL;
+    goto fail;
+  }
   if (napi_create_reference(env, argv[4], 1, &req->callback) != napi_ok) goto fail;
   if (napi_create_string_latin1(env, "sock_sendfile", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, NULL, name, async_execute, async_complete, req, &req->work) !=
@@ -158,6 +217,7 @@ static napi_value js_sendfile_async(napi_env env, napi_callback_info info) {
   return num(env, 0);
 
 fail:
+  if (req->cancel_ref != NULL) napi_delete_reference(env, req->cancel_ref);
   ss_close(req->sock);
   ss_close(req->file);
   free(req);

@@ -3,8 +3,8 @@
  * test that loads this variant on purpose): every operation reports -ENOSYS and touches nothing.
  * It needs only <errno.h>, so it builds with any C compiler Node can load addons from.
  *
- * Invariants: no side effects; every result is -ENOSYS; ss_close is a no-op because ss_dup never
- * hands out an fd.
+ * Invariants: no side effects; every result is -ENOSYS (ss_sendfile_wait neither waits nor reads
+ * its cancel flag); ss_close is a no-op because ss_dup never hands out an fd.
  */
 #include <errno.h>
 
@@ -17,8 +17,9 @@ int64_t ss_sendfile(int sock, int file, int64_t offset, int64_t length) {
   return -ENOSYS;
 }
 
-int64_t ss_sendfile_all(int sock, int file, int64_t offset, int64_t length) {
-  (void)sock; (void)file; (void)offset; (void)length;
+int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int64_t max_wait_ms,
+                         const int32_t *cancel) {
+  (void)sock; (void)file; (void)offset; (void)length; (void)max_wait_ms; (void)cancel;
   return -ENOSYS;
 }
 

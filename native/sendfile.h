@@ -8,6 +8,9 @@
  * - No function touches a file's own position except ss_lseek; sendfile always goes through an
  *   explicit offset.
  * - No libuv and no N-API in here: these run on worker threads too, and Bun stubs uv_*.
+ * - A wait is always bounded by its caller's budget and polls only an fd the caller owns (a dup):
+ *   the fd a libuv loop watches is never polled here, and a worker thread is never held forever.
+ * - A cancel flag is memory JS writes concurrently: it is only ever read, with an atomic load.
  */
 #ifndef SOCK_SENDFILE_H
 #define SOCK_SENDFILE_H
@@ -34,8 +37,18 @@ extern const char ss_backend[];
 /* One sendfile call (EINTR retried): bytes moved, 0 at EOF, or -errno (-EAGAIN on a full socket). */
 int64_t ss_sendfile(int sock, int file, int64_t offset, int64_t length);
 
-/* sendfile repeated while it makes progress, up to length: the total moved, or -errno if none. */
-int64_t ss_sendfile_all(int sock, int file, int64_t offset, int64_t length);
+/* Longest single poll() while waiting for POLLOUT: how late a cancel can be seen, at worst. */
+#define SS_WAIT_SLICE_MS 10
+
+/*
+ * sendfile repeated up to length; on EAGAIN it polls sock for POLLOUT (in slices of at most
+ * SS_WAIT_SLICE_MS) and carries on, for at most max_wait_ms of waiting in all (0: stop at the
+ * first EAGAIN). *cancel (NULL: none) non-zero stops it before the next sendfile or after the
+ * current slice. Returns the total moved if any bytes moved (an error after that is left for the
+ * next call to find); otherwise 0 at EOF, -ECANCELED, -EAGAIN when the wait ran out, or -errno.
+ */
+int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int64_t max_wait_ms,
+                         const int32_t *cancel);
 
 /* A close-on-exec duplicate of fd, or -errno. */
 int ss_dup(int fd);

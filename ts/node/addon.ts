@@ -25,14 +25,27 @@ export interface NativeBackend {
    */
   sendfile(sockFd: number, fileFd: number, offset: number, length: number): number;
   /**
-   * sendfile repeated while it makes progress, up to `length`, off the JS thread (the addon
-   * works on dup()s of both fds, so closing the originals meanwhile is safe). `callback` gets the
-   * total moved, or a negative errno when nothing moved; it is always called later, never before
-   * this returns. Returns 0 when queued, or a negative errno (and never calls back) when an
-   * argument is not of the right kind.
+   * sendfile repeated up to `length`, off the JS thread (the addon works on dup()s of both fds,
+   * so closing the originals meanwhile is safe). On a full socket it does not come back at once:
+   * it polls its own dup for writability (never the fd libuv watches) and carries on, for at most
+   * `maxWaitMs` of waiting in all during this call (default 50; 0 = return at the first EAGAIN).
+   * That keeps the socket busy, where a round trip to JS per socket buffer leaves it idle.
+   *
+   * `cancel`, if given, is an Int32Array (length >= 1) the worker reads while it runs: set
+   * `cancel[0] = 1` (e.g. when the socket is destroyed) and the worker stops before its next
+   * sendfile, or within 10 ms of a wait. Keep it alive and its buffer attached until the callback.
+   *
+   * `callback` gets, once: the total moved if any bytes moved (an error or cancel after that is
+   * left for the next call to find), else 0 at EOF, -ECANCELED, -EAGAIN when the wait ran out,
+   * or another negative errno. It is always called later, never before this returns. Each call
+   * holds a libuv pool thread for up to `maxWaitMs`: keep it small when many transfers run.
+   * Returns 0 when queued, or a negative errno (and never calls back) when an argument is not of
+   * the right kind (`cancel` not an Int32Array, `maxWaitMs` not an integer in [0, 2^31 - 1]).
+   * The node:ffi backend runs synchronously: it ignores `maxWaitMs` (never waits) and sees only a
+   * `cancel` flag already set when called.
    */
   sendfileAsync(sockFd: number, fileFd: number, offset: number, length: number,
-    callback: (result: number) => void): number;
+    callback: (result: number) => void, cancel?: Int32Array, maxWaitMs?: number): number;
   /** lseek(fd, offset, SEEK_SET): the new offset or a negative errno. */
   lseek(fd: number, offset: number): number;
   /**

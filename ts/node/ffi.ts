@@ -7,6 +7,9 @@
 //   nothing runs in between but the FFI return path, which does not set errno on success paths.
 // - sendfileAsync runs on the JS thread (node:ffi has no worker-thread calls) and calls back on a
 //   microtask; it works on the caller's fds, so there is no window in which they could be closed.
+//   It never waits for a full socket (that would block the JS thread), so it ignores `maxWaitMs`
+//   and returns at the first EAGAIN, as the addon does with maxWaitMs 0. JS cannot set `cancel`
+//   while the call runs, so only a flag already set counts (-ECANCELED, as the addon says).
 // - fstat is fs.fstatSync (struct stat's layout differs per architecture).
 // - 64-bit arguments are passed as bigints: Node 26.10's fast call path rejects numbers for them.
 
@@ -92,15 +95,20 @@ export function loadFfiBackend(): NativeBackend {
     return bad || sendfileOnce(sock, file, offset, length);
   }
 
+  // maxWaitMs is only checked, so that a call the addon would refuse is refused here too.
   function sendfileAsync(sock: number, file: number, offset: number, length: number,
-    callback: (result: number) => void): number {
+    callback: (result: number) => void, cancel?: Int32Array, maxWaitMs?: number): number {
     if (typeof callback !== 'function') return -E.EINVAL;
+    if (cancel != null && !(cancel instanceof Int32Array && cancel.length >= 1)) return -E.EINVAL;
+    if (maxWaitMs != null && !(typeof maxWaitMs === 'number' && Number.isInteger(maxWaitMs) &&
+      maxWaitMs >= 0 && maxWaitMs <= 0x7fffffff)) return -E.EINVAL;
     const badArg = badU53(offset) || badU53(length);
     if (badArg) return badArg;
     const bad = badFd(sock) || badFd(file);
     if (bad === -E.EINVAL) return bad;
     let result = bad;
-    if (!bad) {
+    if (!bad && cancel && Atomics.load(cancel, 0) !== 0) result = -E.ECANCELED;
+    else if (!bad) {
       let total = 0;
       while (total < length) {
         const n = sendfileOnce(sock, file, offset + total, length - total);
