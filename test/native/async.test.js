@@ -1,10 +1,12 @@
 // sendfileAsync: correctness, and that the worker thread never writes into an fd number the JS
-// side closed and reused meanwhile (it works on its own dup()s).
+// side closed and reused meanwhile (it works on its own dup()s), also while it waits for a full
+// socket and when JS cancels it after the close.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { within } from '../lib.js';
 import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
 import { E, connectedPair, makeFile, sendRangeAsync, sha256, socketFd } from './fixtures/lib.js';
 
@@ -18,8 +20,8 @@ const SIZE = 8 * 1024 * 1024 + 7;
 const file = makeFile(SIZE);
 const fd = openSync(file.path, 'r');
 
-const call = (...args) => new Promise((resolve) => {
-  const q = b.sendfileAsync(...args, resolve);
+const call = (sock, file, offset, length, ...rest) => new Promise((resolve) => {
+  const q = b.sendfileAsync(sock, file, offset, length, resolve, ...rest);
   if (q !== 0) resolve(`refused ${q}`);
 });
 
@@ -62,7 +64,14 @@ test('EAGAIN from a peer that does not read: partial total, then -EAGAIN', async
   p.close();
 });
 
-test('closing the original fds right after the call never redirects the thread', async () => {
+/**
+ * 30 rounds of: start a transfer, close both original fds at once, take their numbers back with
+ * new files and sockets, and check that only the original connection got bytes, exactly those
+ * reported. With `cancel`, cancel[0] is set right after the close (as a destroyed socket does).
+ * With `paused`, the receiver only reads once the callback has come, so the worker is waiting for
+ * POLLOUT while the numbers are reused, and cancel comes 20 ms later, during that wait.
+ */
+async function reuseRounds({ cancel = false, paused = false } = {}) {
   // Sockets opened after the close: any byte they receive would be a stray write.
   const sink = net.createServer();
   let stray = 0;
@@ -70,14 +79,16 @@ test('closing the original fds right after the call never redirects the thread',
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
   let reused = 0;
   for (let i = 0; i < 30; i++) {
-    const p = await connectedPair();
+    const p = await connectedPair({ host: '127.0.0.1' }, { paused });
     const sockFd = socketFd(p.client);
     const fileFd = openSync(file.path, 'r');
     const offset = (i * 4099) % 100_000;
-    const done = call(sockFd, fileFd, offset, SIZE - offset);
+    const flag = cancel ? new Int32Array(1) : undefined;
+    const done = call(sockFd, fileFd, offset, SIZE - offset, flag, paused ? 5000 : undefined);
     // Close both originals at once and take their numbers back with new files and sockets.
     p.client.destroy();
     closeSync(fileFd);
+    if (flag && !paused) flag[0] = 1;
     const paths = [];
     const fds = [];
     for (let k = 0; k < 4; k++) {
@@ -90,13 +101,19 @@ test('closing the original fds right after the call never redirects the thread',
     const sockets = [0, 1].map(() => net.connect(sink.address().port, '127.0.0.1').on('error', () => {}));
     const newFds = [...fds, otherFd, ...sockets.map((s) => s._handle?.fd ?? -1)];
     if (newFds.includes(sockFd) || newFds.includes(fileFd)) reused++;
+    if (flag && paused) { // the worker has been waiting on its dup while the numbers were reused
+      await new Promise((r) => setTimeout(r, 20));
+      flag[0] = 1;
+    }
 
-    const result = await done;
-    const got = await p.received;
-    assert.ok(typeof result === 'number' && result > 0, `iteration ${i}: result ${result}`);
+    const result = await within(cancel ? 2000 : 10_000, done, `iteration ${i}`);
+    if (paused) p.peer.resume();
+    const got = await within(10_000, p.received, `iteration ${i}: receiver`);
+    const moved = result === -E.ECANCELED && cancel ? 0 : result;
+    assert.ok(typeof moved === 'number' && moved >= 0 && (moved > 0 || cancel), `iteration ${i}: result ${result}`);
     // The original connection got exactly what the thread reported, from the original file.
-    assert.is(got.bytes, result, `iteration ${i}`);
-    assert.is(got.sha, sha256(file.data.subarray(offset, offset + result)), `iteration ${i}`);
+    assert.is(got.bytes, moved, `iteration ${i}`);
+    assert.is(got.sha, sha256(file.data.subarray(offset, offset + moved)), `iteration ${i}`);
     for (const path of paths) assert.is(statSync(path).size, 0, `stray bytes in ${path}`);
     for (const f of fds) closeSync(f);
     closeSync(otherFd);
@@ -108,7 +125,15 @@ test('closing the original fds right after the call never redirects the thread',
   sink.close();
   assert.is(stray, 0, 'stray bytes on sockets opened after the close');
   assert.ok(reused > 0, 'no fd number was reused: the test proved nothing');
-});
+}
+
+test('closing the original fds right after the call never redirects the thread', () => reuseRounds());
+
+test('nor does closing them while it waits for a full socket, then cancelling', () =>
+  reuseRounds({ cancel: true, paused: true }));
+
+test('nor does cancelling right after the close with a reader that keeps up', () =>
+  reuseRounds({ cancel: true }));
 
 test.after(() => { closeSync(fd); file.cleanup(); });
 test.run();
