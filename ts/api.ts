@@ -40,7 +40,8 @@ export interface SourceInfo {
 export interface HostSink {
   /** The object the in-progress guard marks (the socket). */
   readonly key: object;
-  /** Resolves once the socket can carry data; rejects if it never will. */
+  /** Nothing when the socket can carry data now; a promise when it must be waited for (still
+   *  connecting). Throws or rejects if it never will. */
   ready(): void | Promise<void>;
   write(chunk: Uint8Array, done: (err: unknown) => void): void;
   /** Called once when the transfer ends, before the promise settles. */
@@ -64,7 +65,7 @@ export interface HostSource {
 }
 
 /** A native path for one pair of socket and file, or the reason there is none. */
-export type NativeChoice = { io: Required<Pick<TransferIO, 'sendfile'>> & Pick<TransferIO, 'sendfileAsync'> } | { reason: string };
+export type NativeChoice = { io: Required<Pick<TransferIO, 'sendfile'>> & Pick<TransferIO, 'sendfileAsync' | 'cancel'> } | { reason: string };
 
 export interface Host<Sink extends HostSink = HostSink, Source extends HostSource = HostSource> {
   inspect: Inspect;
@@ -83,8 +84,8 @@ const IN_FLIGHT = Symbol.for('sock-sendfile.inFlight');
 
 // Waiting for a socket to connect must not outlive an abort: a peer that never answers is
 // exactly when callers abort.
-function untilAborted<T>(work: T | Promise<T>, signal: AbortSignal | undefined): T | Promise<T> {
-  if (!signal || !(work instanceof Promise)) return work;
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new AbortError(signal.reason));
     if (signal.aborted) { onAbort(); return; }
@@ -125,8 +126,11 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
     key[IN_FLIGHT] = true;
     let failed = true;
     try {
-      await untilAborted(sink.ready(), opts.signal);
-      const info = await source.examine();
+      // Both are usually synchronous: awaiting only real promises keeps small transfers cheap.
+      const ready = sink.ready();
+      if (ready) await untilAborted(ready, opts.signal);
+      const examined = source.examine();
+      const info = examined instanceof Promise ? await examined : examined;
       if (info.sequential && off !== 0) {
         // A byte stream can discard its way to the offset; a pipe or device cannot seek.
         if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`, 29);

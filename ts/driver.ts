@@ -8,12 +8,15 @@
 // - The pump never re-enters itself: an I/O callback that fires synchronously only marks that
 //   another turn is due.
 // - onProgress sees totals that only grow, once per completed chunk.
+// - A transfer runs synchronously until it must wait: a small native transfer (one on-thread
+//   sendfile) settles without a listener, a closure per operation or a pending promise, since
+//   per-call overhead is what this library exists to remove.
 
 import {
   ACT_DONE, ACT_FAIL, ACT_READ, ACT_SENDFILE, ACT_SENDFILE_ASYNC, ACT_WAIT, ACT_WRITE,
   FAIL_ABORTED, FAIL_NOT_AVAILABLE, FLAG_FALLBACK, FLAG_NATIVE, FLAG_SEQUENTIAL, NO_ENTRY, NO_WAKE,
 } from '../wasm/abi.js';
-import type { Core } from './core.js';
+import type { Core, CoreExports } from './core.js';
 import { AbortError, SendfileNotAvailableError, withBytesSent } from './errors.js';
 
 /** sendfile found the socket full: the core sends the next piece through write(). */
@@ -29,6 +32,8 @@ export interface TransferIO {
   read(into: Uint8Array, position: number, length: number, done: (err: unknown, n: number) => void): void;
   /** Writes `chunk` (a view of a slot the core will not reuse until done is called). */
   write(chunk: Uint8Array, done: (err: unknown) => void): void;
+  /** Asks an off-thread sendfile in flight to stop soon (abort); it still reports back. */
+  cancel?(): void;
 }
 
 export interface TransferRequest {
@@ -75,183 +80,215 @@ function wakeWaiters(core: Core, sched: Scheduler): void {
   }
 }
 
-async function beginEntry(core: Core, sched: Scheduler, req: TransferRequest, flags: number): Promise<number> {
+async function waitForEntry(core: Core, sched: Scheduler, req: TransferRequest, flags: number): Promise<number> {
   for (;;) {
+    await new Promise<void>((resolve) => sched.entryWaiters.push(resolve));
     const t = core.x.begin(req.offset, req.count, req.size, flags);
     if (t !== NO_ENTRY) return t;
-    await new Promise<void>((resolve) => sched.entryWaiters.push(resolve));
   }
 }
 
 /** Runs one transfer to completion. Rejections carry `bytesSent`. */
-export async function runTransfer(core: Core, io: TransferIO, req: TransferRequest): Promise<TransferResult> {
-  const x = core.x;
+export function runTransfer(core: Core, io: TransferIO, req: TransferRequest): Promise<TransferResult> {
   const sched = schedulerOf(core);
   const flags = (req.native ? FLAG_NATIVE : 0) | (req.fallback ? FLAG_FALLBACK : 0) | (req.sequential ? FLAG_SEQUENTIAL : 0);
-  const t = await beginEntry(core, sched, req, flags);
+  const t = core.x.begin(req.offset, req.count, req.size, flags);
+  if (t === NO_ENTRY) return waitForEntry(core, sched, req, flags).then((id) => new Run(core, sched, io, req, id).start());
+  return new Run(core, sched, io, req, t).start();
+}
 
-  return new Promise<TransferResult>((resolve, reject) => {
-    let settled = false;
-    let pumping = false;
-    let again = false;
-    let firstError: unknown;   // the I/O error that failed the transfer
-    let abortError: unknown;   // set when the host gave up (signal, onProgress)
-    let nativeError: unknown;  // the last native failure, the cause of NOT_AVAILABLE
-    let reported = 0;          // last total given to onProgress
+/** One transfer's state between the core's actions and the host's I/O. */
+class Run {
+  private settled = false;
+  private pumping = false;
+  private again = false;
+  private firstError: unknown;  // the I/O error that failed the transfer
+  private abortError: unknown;  // set when the host gave up (signal, onProgress)
+  private nativeError: unknown; // the last native failure, the cause of NOT_AVAILABLE
+  private reported = 0;         // last total given to onProgress
+  private outcome: { ok: true; value: TransferResult } | { ok: false; error: unknown } | undefined;
+  private resolve?: (r: TransferResult) => void;
+  private reject?: (e: unknown) => void;
+  private readonly x: CoreExports;
 
-    const progress = (): void => {
-      if (!req.onProgress || settled) return;
-      const total = x.sent(t);
-      if (total === reported) return;
-      reported = total;
-      try {
-        req.onProgress(total);
-      } catch (err) {
-        giveUp(err);
-      }
-    };
+  constructor(
+    private readonly core: Core,
+    private readonly sched: Scheduler,
+    private readonly io: TransferIO,
+    private readonly req: TransferRequest,
+    private readonly t: number,
+  ) {
+    this.x = core.x;
+  }
 
-    const giveUp = (err: unknown): void => {
-      if (settled || abortError !== undefined) return;
-      abortError = err;
-      x.fail(t, FAIL_ABORTED);
-    };
+  start(): Promise<TransferResult> {
+    const signal = this.req.signal;
+    if (signal?.aborted) this.giveUp(new AbortError(signal.reason));
+    this.pump();
+    if (!this.outcome && signal) {
+      // An abort from inside the synchronous part (an onProgress callback) came before the
+      // listener existed.
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    if (this.outcome) return this.outcome.ok ? Promise.resolve(this.outcome.value) : Promise.reject(this.outcome.error);
+    this.sched.pumps.set(this.t, this.pump);
+    return new Promise<TransferResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 
-    const onAbort = (): void => {
-      giveUp(new AbortError(req.signal!.reason));
-      pump();
-    };
+  readonly pump = (): void => {
+    if (this.settled) return;
+    if (this.pumping) { this.again = true; return; }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        if (this.turn()) return;
+      } while (this.again);
+    } finally {
+      this.pumping = false;
+    }
+  };
 
-    const settle = (ok: boolean): void => {
-      settled = true;
-      sched.pumps.delete(t);
-      req.signal?.removeEventListener('abort', onAbort);
-      const sent = x.sent(t);
-      // After an abort, chunks already handed to the sink cannot be withdrawn and go out in
-      // order: they count, so that offset + bytesSent is where a resumed transfer starts.
-      const bytesSent = abortError !== undefined ? x.committed(t) : sent;
-      const nativeBytes = x.nativeSent(t);
-      const failure = x.failure(t);
-      x.finish(t);
-      wakeWaiters(core, sched);
-      sched.entryWaiters.shift()?.();
-      if (ok) {
-        resolve({ bytesSent, nativeBytes, path: nativeBytes > 0 ? 'native' : 'buffered' });
-      } else if (abortError !== undefined) {
-        reject(withBytesSent(abortError, bytesSent));
-      } else if (failure === FAIL_NOT_AVAILABLE) {
-        reject(new SendfileNotAvailableError('sendfile is not available for this socket and file', { cause: nativeError }));
-      } else {
-        reject(withBytesSent(firstError ?? new Error(`transfer failed (core failure ${failure})`), bytesSent));
-      }
-    };
+  private readonly onAbort = (): void => {
+    this.giveUp(new AbortError(this.req.signal!.reason));
+    this.pump();
+  };
 
-    const onSendfile = (err: unknown, n: number): void => {
-      if (err !== undefined && err !== null) {
-        nativeError = err;
-        if (firstError === undefined && x.sent(t) > 0) firstError = err;
-        x.sendfileError(t);
-      } else if (n === AGAIN) {
-        x.sendfileAgain(t);
-      } else {
-        x.sendfileDone(t, n);
-        if (n > 0) progress();
-      }
-    };
+  private giveUp(err: unknown): void {
+    if (this.settled || this.abortError !== undefined) return;
+    this.abortError = err;
+    this.x.fail(this.t, FAIL_ABORTED);
+    this.io.cancel?.();
+  }
 
-    const sendfileHere = (): void => {
-      let n = 0;
-      let err: unknown;
-      try { n = io.sendfile!(x.actOffset(), x.actLength()); } catch (e) { err = e ?? new Error('sendfile failed'); }
-      onSendfile(err, n);
-    };
+  private progress(): void {
+    const report = this.req.onProgress;
+    if (!report || this.settled) return;
+    const total = this.x.sent(this.t);
+    if (total === this.reported) return;
+    this.reported = total;
+    try {
+      report(total);
+    } catch (err) {
+      this.giveUp(err);
+    }
+  }
 
-    const pump = (): void => {
-      if (settled) return;
-      if (pumping) { again = true; return; }
-      pumping = true;
-      try {
-        do {
-          again = false;
-          if (turn()) return;
-        } while (again);
-      } finally {
-        pumping = false;
-      }
-    };
-
-    // One pass over the actions available now; true once the transfer settled.
-    const turn = (): boolean => {
-      for (;;) {
-        const act = x.next(t);
-        switch (act) {
-          case ACT_WAIT:
-            return false;
-          case ACT_SENDFILE:
-            sendfileHere();
+  // One pass over the actions available now; true once the transfer settled.
+  private turn(): boolean {
+    const x = this.x;
+    const t = this.t;
+    for (;;) {
+      const act = x.next(t);
+      switch (act) {
+        case ACT_WAIT:
+          return false;
+        case ACT_SENDFILE:
+          this.sendfileHere();
+          break;
+        case ACT_SENDFILE_ASYNC:
+          if (!this.io.sendfileAsync) { // no off-thread path: one more bounded call here
+            this.sendfileHere();
             break;
-          case ACT_SENDFILE_ASYNC: {
-            if (!io.sendfileAsync) { // the host has no off-thread path: one more bounded call here
-              sendfileHere();
-              break;
+          }
+          this.io.sendfileAsync(x.actOffset(), x.actLength(), (err, n) => {
+            this.onSendfile(err, n);
+            this.afterReport();
+          });
+          break;
+        case ACT_READ: {
+          const s = x.actSlot();
+          this.io.read(this.core.slots[s], x.actOffset(), x.actLength(), (err, n) => {
+            if (err !== undefined && err !== null) {
+              if (this.firstError === undefined) this.firstError = err;
+              x.readFailed(t, s);
+            } else {
+              x.readDone(t, s, n);
             }
-            io.sendfileAsync(x.actOffset(), x.actLength(), (err, n) => {
-              onSendfile(err, n);
-              wakeWaiters(core, sched);
-              pump();
-            });
-            break;
-          }
-          case ACT_READ: {
-            const s = x.actSlot();
-            const len = x.actLength();
-            io.read(core.slots[s], x.actOffset(), len, (err, n) => {
-              if (err !== undefined && err !== null) {
-                if (firstError === undefined) firstError = err;
-                x.readFailed(t, s);
-              } else {
-                x.readDone(t, s, n);
-              }
-              wakeWaiters(core, sched);
-              pump();
-            });
-            break;
-          }
-          case ACT_WRITE: {
-            const s = x.actSlot();
-            io.write(core.slots[s].subarray(0, x.actLength()), (err) => {
-              if (err !== undefined && err !== null) {
-                if (firstError === undefined) firstError = err;
-                x.writeFailed(t, s);
-              } else {
-                x.writeDone(t, s);
-                if (!settled) progress();
-              }
-              wakeWaiters(core, sched);
-              pump();
-            });
-            break;
-          }
-          case ACT_DONE:
-            settle(true);
-            return true;
-          case ACT_FAIL:
-            settle(false);
-            return true;
-          default:
-            throw new Error(`the WASM core returned an unknown action ${act}`);
+            this.afterReport();
+          });
+          break;
         }
-      }
-    };
-
-    sched.pumps.set(t, pump);
-    if (req.signal) {
-      if (req.signal.aborted) {
-        giveUp(new AbortError(req.signal.reason));
-      } else {
-        req.signal.addEventListener('abort', onAbort, { once: true });
+        case ACT_WRITE: {
+          const s = x.actSlot();
+          this.io.write(this.core.slots[s].subarray(0, x.actLength()), (err) => {
+            if (err !== undefined && err !== null) {
+              if (this.firstError === undefined) this.firstError = err;
+              x.writeFailed(t, s);
+            } else {
+              x.writeDone(t, s);
+              this.progress();
+            }
+            this.afterReport();
+          });
+          break;
+        }
+        case ACT_DONE:
+          this.settle(true);
+          return true;
+        case ACT_FAIL:
+          this.settle(false);
+          return true;
+        default:
+          throw new Error(`the WASM core returned an unknown action ${act}`);
       }
     }
-    pump();
-  });
+  }
+
+  private afterReport(): void {
+    wakeWaiters(this.core, this.sched);
+    this.pump();
+  }
+
+  private sendfileHere(): void {
+    let n = 0;
+    let err: unknown;
+    try { n = this.io.sendfile!(this.x.actOffset(), this.x.actLength()); } catch (e) { err = e ?? new Error('sendfile failed'); }
+    this.onSendfile(err, n);
+  }
+
+  private onSendfile(err: unknown, n: number): void {
+    const x = this.x;
+    if (err !== undefined && err !== null) {
+      this.nativeError = err;
+      if (this.firstError === undefined && x.sent(this.t) > 0) this.firstError = err;
+      x.sendfileError(this.t);
+    } else if (n === AGAIN) {
+      x.sendfileAgain(this.t);
+    } else {
+      x.sendfileDone(this.t, n);
+      if (n > 0) this.progress();
+    }
+  }
+
+  private settle(ok: boolean): void {
+    const x = this.x;
+    const t = this.t;
+    this.settled = true;
+    this.sched.pumps.delete(t);
+    this.req.signal?.removeEventListener('abort', this.onAbort);
+    // After an abort, chunks already handed to the sink cannot be withdrawn and go out in
+    // order: they count, so that offset + bytesSent is where a resumed transfer starts.
+    const bytesSent = this.abortError !== undefined ? x.committed(t) : x.sent(t);
+    const nativeBytes = x.nativeSent(t);
+    const failure = x.failure(t);
+    x.finish(t);
+    wakeWaiters(this.core, this.sched);
+    this.sched.entryWaiters.shift()?.();
+    if (ok) {
+      this.outcome = { ok: true, value: { bytesSent, nativeBytes, path: nativeBytes > 0 ? 'native' : 'buffered' } };
+    } else if (this.abortError !== undefined) {
+      this.outcome = { ok: false, error: withBytesSent(this.abortError, bytesSent) };
+    } else if (failure === FAIL_NOT_AVAILABLE) {
+      this.outcome = { ok: false, error: new SendfileNotAvailableError('sendfile is not available for this socket and file', { cause: this.nativeError }) };
+    } else {
+      this.outcome = { ok: false, error: withBytesSent(this.firstError ?? new Error(`transfer failed (core failure ${failure})`), bytesSent) };
+    }
+    if (this.outcome.ok) this.resolve?.(this.outcome.value);
+    else this.reject?.(this.outcome.error);
+  }
 }

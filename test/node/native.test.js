@@ -56,7 +56,9 @@ test('sendfile moves at least 90% of a large transfer; the rest is write-through
 test('EAGAIN under a slow reader: write-through keeps order, sendfile resumes', async () => {
   const { path, data } = makeFile(16 * 1024 * 1024);
   const f = await openFile(path);
-  const { rep, got } = await send('tcp', f, 17, undefined, {}, { slow: 3 });
+  // The reader stalls longer than an off-thread sendfile waits (50 ms), so EAGAIN reaches JS
+  // and the next piece goes through socket.write.
+  const { rep, got } = await send('tcp', f, 17, undefined, {}, { pauseFirst: 300, slow: 3 });
   assert.is(rep.bytesSent, data.length - 17);
   assert.ok(got.equals(data.subarray(17)), 'bytes intact and in order');
   if (expectNative) {

@@ -31,6 +31,10 @@ interface SocketInternals { _handle?: { fd?: number } | null; pending?: boolean;
 
 const EAGAIN = 11;
 const ENOSYS = 38;
+const ECANCELED = 125;
+// How long one off-thread sendfile may wait for a full socket to drain before coming back to
+// JS (which then writes the next piece through socket.write): it holds a pool thread that long.
+const ASYNC_WAIT_MS = 50;
 const KIND_REGULAR = 1, KIND_DIR = 2, KIND_FIFO = 3, KIND_SOCKET = 4, KIND_CHAR = 5;
 
 export class NodeSink implements HostSink {
@@ -39,6 +43,8 @@ export class NodeSink implements HostSink {
   readonly stream: Writable;
   #errorListener: ((err: unknown) => void) | null = null;
   #error: unknown;
+  #cancel: Int32Array | null = null; // read by an off-thread sendfile: 1 = stop soon
+  readonly #onClose = (): void => this.cancelNative();
 
   constructor(stream: Writable, kind: SinkKind) {
     this.stream = stream;
@@ -53,7 +59,7 @@ export class NodeSink implements HostSink {
     return typeof fd === 'number' ? fd : -1;
   }
 
-  async ready(): Promise<void> {
+  ready(): void | Promise<void> {
     const s = this.stream;
     if (s.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the socket was destroyed');
     if (s.writableEnded) throw codedError('ERR_STREAM_WRITE_AFTER_END', 'the socket was ended');
@@ -61,8 +67,8 @@ export class NodeSink implements HostSink {
     s.on('error', this.#errorListener);
     if (this.kind === 'writable') return;
     const sock = s as unknown as SocketInternals & Socket;
-    if (sock.connecting) await this.#connected(sock);
-    else if (!sock._handle) throw codedError(ErrorCodes.NOT_CONNECTED, 'socket is not connected', 107);
+    if (sock.connecting) return this.#connected(sock);
+    if (!sock._handle) throw codedError(ErrorCodes.NOT_CONNECTED, 'socket is not connected', 107);
   }
 
   #connected(sock: Socket): Promise<void> {
@@ -92,9 +98,23 @@ export class NodeSink implements HostSink {
     s.write(data, (err?: Error | null) => done(err ?? null));
   }
 
+  /** The flag an off-thread sendfile watches; set when the socket closes or on abort. */
+  cancelCell(): Int32Array {
+    if (!this.#cancel) {
+      this.#cancel = new Int32Array(1);
+      this.stream.once('close', this.#onClose);
+    }
+    return this.#cancel;
+  }
+
+  cancelNative(): void {
+    if (this.#cancel) this.#cancel[0] = 1;
+  }
+
   end(failed: boolean): void {
     if (!failed && this.#errorListener) this.stream.off('error', this.#errorListener);
     this.#errorListener = null;
+    if (this.#cancel) this.stream.off('close', this.#onClose);
   }
 }
 
@@ -226,13 +246,16 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
             if (sink.fd !== sockFd) { queueMicrotask(() => done(destroyedError(), 0)); return; }
             if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
             // The addon dup()s both fds before leaving the thread, so a destroy() now is safe.
+            // The worker waits for writability on its dup for up to ASYNC_WAIT_MS instead of
+            // coming back at the first EAGAIN; a close or an abort cuts that short.
             const queued = backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number) => {
               if (r >= 0) done(null, r);
-              else if (r === -EAGAIN) done(null, AGAIN);
+              else if (r === -EAGAIN || r === -ECANCELED) done(null, AGAIN);
               else done(errnoError(backend, -r, 'sendfile'), 0);
-            });
+            }, sink.cancelCell(), ASYNC_WAIT_MS);
             if (queued < 0) queueMicrotask(() => done(errnoError(backend, -queued, 'sendfile'), 0));
           },
+          cancel: () => sink.cancelNative(),
         },
       };
     },
