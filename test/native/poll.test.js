@@ -60,9 +60,12 @@ test('arguments: cancel must be an Int32Array, maxWaitMs an integer in [0, 2^31 
   assert.is((await call(s, 1000, 1000, undefined, undefined)).r, 1000);
   assert.is((await call(s, 2000, 1000, new Int32Array(new SharedArrayBuffer(8)), 2 ** 31 - 1)).r, 1000);
   assert.is((await call(s, 3000, 1000, new Int32Array(4).subarray(2), 0)).r, 1000);
+  // Element 0 of a view is read, not of its buffer.
+  assert.is((await call(s, 4000, 1000, Int32Array.of(1, 0).subarray(1), 0)).r, 1000);
+  assert.is((await call(s, 5000, 1000, Int32Array.of(0, 1).subarray(1), 0)).r, -E.ECANCELED);
   const got = await drain(p);
   p.close();
-  assert.is(got.sha, sha256(file.data.subarray(0, 4000)));
+  assert.is(got.sha, sha256(file.data.subarray(0, 5000)));
 });
 
 test('a reader that pauses then drains: one call waits and moves more than the socket holds', async () => {
