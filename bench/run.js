@@ -80,13 +80,14 @@ const SENDERS = [
   // Information only, 16 KiB case: the idioms that open files asynchronously.
   { id: 'openfile', label: 'this library, native, openFile()', cmd: node, args: [senderJs, 'lib-openfile'], env: envWithout({}) },
   { id: 'pipepath', label: 'pipeline(createReadStream(path)) dflt', cmd: node, args: [senderJs, 'pipeline-path'], env: envWithout({}) },
+  { id: 'raw', label: 'no library: addon syscalls from JS', cmd: node, args: [senderJs, 'raw'], env: envWithout({}) },
 ].filter(Boolean);
 
-const ALL = SENDERS.map((s) => s.id).filter((id) => id !== 'openfile' && id !== 'pipepath');
+const ALL = SENDERS.map((s) => s.id).filter((id) => id !== 'openfile' && id !== 'pipepath' && id !== 'raw');
 const CASES = [
   { id: '16k', title: '2,000 distinct 16 KiB files on one connection (each: open, send whole, close)',
     mode: 'many', file: 'small', transfers: 2000, bytesPerTransfer: 16 * KiB, reps: opts.quick ? 5 : 21, warmup: true,
-    senders: [...ALL, 'openfile', 'pipepath'], timeoutMs: 60_000 },
+    senders: [...ALL, 'openfile', 'pipepath', 'raw'], timeoutMs: 60_000 },
   { id: '1m', title: '1 MiB file, sent 64 times on one connection (each: open, send, close)',
     mode: 'one', file: '1m.bin', transfers: 64, bytesPerTransfer: MiB, reps: opts.quick ? 5 : 21, warmup: true,
     senders: ALL, timeoutMs: 60_000 },

@@ -5,6 +5,8 @@
 //   node sender-node.js lib-openfile   the same, opening each file with the library's openFile()
 //   node sender-node.js pipeline [hwm] stream.pipeline(fs.createReadStream(), socket), fd opened with openSync
 //   node sender-node.js pipeline-path  the same, createReadStream(path) opening and closing the file itself
+//   node sender-node.js raw            no library: the built addon's fstat, sendfile and lseek called
+//                                      straight from JS, one await per file (the floor for any JS library)
 //
 // Protocol (stdin/stdout, one line each): "run <port> <many|one> <path> <n> [eld]" ->
 // one JSON line. Every kind does the same per file: open, send it whole, close; the clock runs
@@ -18,6 +20,7 @@
 import { closeSync, createReadStream, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { capabilities, openFile, sockSendfileWithReport } from '../dist/node.js';
@@ -45,7 +48,32 @@ function finish(sock) {
   });
 }
 
+// Loaded only by the raw kind, so that the others never see the addon outside the library.
+const rawAddon = kind === 'raw' ? createRequire(import.meta.url)('../dist/native/linux-x64/sock_sendfile.node') : null;
+const rawStat = new Float64Array(2);
+
 const sendOne = {
+  // What the library does per small file, minus the library: the same syscalls, one await.
+  async raw(sock, path) {
+    const fd = openSync(path, 'r');
+    try {
+      const sockFd = sock._handle.fd;
+      if (rawAddon.fstat(fd, rawStat) < 0) throw new Error('fstat failed');
+      const size = rawStat[0];
+      let sent = 0;
+      while (sent < size) {
+        const r = rawAddon.sendfile(sockFd, fd, sent, size - sent);
+        if (r === -11) { await new Promise((resolve) => setImmediate(resolve)); continue; }
+        if (r <= 0) throw new Error(`sendfile returned ${r}`);
+        sent += r;
+      }
+      rawAddon.lseek(fd, sent);
+      await null;
+      return sent;
+    } finally {
+      closeSync(fd);
+    }
+  },
   async lib(sock, path, stats) {
     const fd = openSync(path, 'r');
     try {
