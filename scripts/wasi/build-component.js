@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
 import { componentEmbed, componentNew, componentWit, transpile } from '@bytecodealliance/jco';
 import { _addPreopen } from '@bytecodealliance/preview2-shim/filesystem';
+import { withModule } from './binaryen.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = process.argv[2] || join(root, 'dist', 'wasi');
@@ -40,13 +41,7 @@ export const WORLDS = {
 };
 
 function renameExports(bytes, renames) {
-  const mod = binaryen.readBinary(bytes);
-  try {
-    // What asc 0.28 emits by default (memory.fill/copy are bulk memory); binaryen reads with
-    // MVP features only and would reject them.
-    const F = binaryen.Features;
-    mod.setFeatures(F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt |
-      F.BulkMemory | F.BulkMemoryOpt);
+  return withModule(bytes, (mod) => {
     for (const [from, to] of Object.entries(renames)) {
       const ref = mod.getExport(from);
       if (!ref) throw new Error(`export ${from} missing from the core module`);
@@ -62,9 +57,7 @@ function renameExports(bytes, renames) {
     }
     if (!mod.validate()) throw new Error('binaryen rejected the renamed module');
     return mod.emitBinary();
-  } finally {
-    mod.dispose();
-  }
+  });
 }
 
 export async function buildWorld(world, { entry, exports }) {

@@ -18,24 +18,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import binaryen from 'binaryen';
+import { FEATURE_FLAGS, withModule } from './binaryen.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const [shell, core, out, globalBaseArg] = process.argv.slice(2);
 const globalBase = Number(globalBaseArg);
-const FEATURES = ['--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext',
-  '--enable-mutable-globals', '--enable-nontrapping-float-to-int'];
-
-function withModule(bytes, fn) {
-  const mod = binaryen.readBinary(bytes);
-  try {
-    const F = binaryen.Features;
-    mod.setFeatures(F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt |
-      F.BulkMemory | F.BulkMemoryOpt);
-    return fn(mod);
-  } finally {
-    mod.dispose();
-  }
-}
 
 // The core's active data segments must end below the C side's data.
 withModule(readFileSync(core), (mod) => {
@@ -51,7 +38,7 @@ withModule(readFileSync(core), (mod) => {
 
 const merged = `${out}.merged`;
 execFileSync(join(root, 'node_modules/.bin/wasm-merge'),
-  [shell, 'env', core, 'core', '-o', merged, ...FEATURES], { stdio: 'inherit' });
+  [shell, 'env', core, 'core', '-o', merged, ...FEATURE_FLAGS], { stdio: 'inherit' });
 
 const bytes = withModule(readFileSync(merged), (mod) => {
   const drop = [];
