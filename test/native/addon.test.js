@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
-import { E, connectedPair, fillUntilEagain, makeFile, sendRange, sha256, socketFd } from './fixtures/lib.js';
+import { E, connectedPair, fillUntilEagain, makeFile, sendOverPair, sendRange, sha256, socketFd } from './fixtures/lib.js';
 
 assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
 delete process.env.SOCK_SENDFILE_NATIVE;
@@ -38,12 +38,8 @@ for (const where of [{ host: '127.0.0.1' }, { host: '::1' }, { path: 'unix' }]) 
     }
     const w = where.path ? { path: join(file.dir, `s-${process.pid}.sock`) } : where;
     for (const [offset, count] of [[0, SIZE], [4097, 1_000_003]]) {
-      const p = await connectedPair(w);
-      const sent = await sendRange(b, socketFd(p.client), fd, offset, count);
-      p.client.end();
-      const got = await p.received;
-      p.close();
-      assert.is(sent, count);
+      const got = await sendOverPair(w, (sockFd) => sendRange(b, sockFd, fd, offset, count));
+      assert.is(got.sent, count);
       assert.is(got.bytes, count);
       assert.is(got.sha, sha256(file.data.subarray(offset, offset + count)));
     }

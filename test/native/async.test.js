@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { within } from '../lib.js';
 import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
-import { E, connectedPair, makeFile, sendRangeAsync, sha256, socketFd } from './fixtures/lib.js';
+import { E, connectedPair, makeFile, sendOverPair, sendRangeAsync, sha256, socketFd } from './fixtures/lib.js';
 
 assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
 delete process.env.SOCK_SENDFILE_NATIVE;
@@ -27,12 +27,8 @@ const call = (sock, file, offset, length, ...rest) => new Promise((resolve) => {
 
 test('whole file and a slice over TCP, SHA-256 exact', async () => {
   for (const [offset, count] of [[0, SIZE], [12345, 3_000_000]]) {
-    const p = await connectedPair();
-    const sent = await sendRangeAsync(b, socketFd(p.client), fd, offset, count);
-    p.client.end();
-    const got = await p.received;
-    p.close();
-    assert.is(sent, count);
+    const got = await sendOverPair(undefined, (sockFd) => sendRangeAsync(b, sockFd, fd, offset, count));
+    assert.is(got.sent, count);
     assert.is(got.bytes, count);
     assert.is(got.sha, sha256(file.data.subarray(offset, offset + count)));
   }
