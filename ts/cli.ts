@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capabilities, openFile, sockSendfileWithReport } from './entries/node.js';
+import { type SendfileFile, capabilities, openFile, sockSendfileWithReport } from './entries/node.js';
 
 const USAGE = `usage:
   sock-sendfile send FILE TARGET [--offset N] [--count N] [--no-fallback]
@@ -128,8 +128,10 @@ async function cmdServe(argv: string[]): Promise<number> {
   const server = createServer(async (sock) => {
     active.add(sock);
     sock.on('error', () => {}); // a client that goes away mid-transfer is reported below
-    const f = await openFile(path);
+    let f: SendfileFile | undefined;
     try {
+      // Opened per client: a file replaced or removed since start-up fails this client only.
+      f = await openFile(path);
       const n = await sockSendfileWithReport(sock, f, offset, count);
       sock.end();
       process.stderr.write(`sent ${n.bytesSent} bytes (${n.path}) to ${sock.remoteAddress}:${sock.remotePort}\n`);
@@ -138,7 +140,7 @@ async function cmdServe(argv: string[]): Promise<number> {
       sock.destroy();
     } finally {
       active.delete(sock);
-      await f.close();
+      await f?.close();
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -94,6 +94,39 @@ test('serve: prints where it listens, sends the file to each client, stops on SI
   assert.is(code, 0, 'a clean exit on SIGTERM');
 });
 
+test('serve: a file removed after start-up fails that client only; the server keeps serving', async () => {
+  const own = join(dir, 'served.bin');
+  writeFileSync(own, data);
+  const child = spawn(process.execPath, [bin, 'serve', own, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  try {
+    const line = await new Promise((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
+      child.on('close', () => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    const port = Number(/:(\d+)$/.exec(line)[1]);
+    const fetchAll = () => new Promise((resolve, reject) => {
+      const chunks = [];
+      const s = net.connect(port, '127.0.0.1');
+      s.on('data', (d) => chunks.push(d));
+      s.on('close', () => resolve(Buffer.concat(chunks)));
+      s.on('error', (err) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    });
+    rmSync(own);
+    assert.is((await fetchAll()).length, 0, 'nothing sent for a missing file');
+    assert.match(stderr, /ENOENT|no such file/);
+    writeFileSync(own, data);
+    const got = await fetchAll();
+    assert.ok(got.equals(data), 'the next client gets the whole file');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('close', (c) => r(c))));
+  assert.is(code, 0, 'a clean exit on SIGTERM');
+});
+
 test('errors: one line, non-zero exit', async () => {
   const cases = [
     [['send', file], 2, /send needs FILE and TARGET/],

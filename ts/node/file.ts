@@ -29,7 +29,8 @@ export class SendfileFile {
   /** The descriptor, or -1 once closed. */
   get fd(): number { return this.#fd; }
 
-  /** The current position: where the next transfer with the default offset would start. */
+  /** The position: offset + bytesSent of the last transfer that sent bytes, or what seek() set.
+   *  Like CPython's file position after sock_sendfile; a transfer still starts at its `offset`. */
   tell(): number { return this.#pos; }
 
   /** Sets the position; returns it. */
