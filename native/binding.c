@@ -46,6 +46,12 @@ static int get_u53(napi_env env, napi_value v, int64_t *out) {
   return 0;
 }
 
+/* Fetches exactly `want` arguments into argv; false when fewer were passed. */
+static bool get_args(napi_env env, napi_callback_info info, napi_value *argv, size_t want) {
+  size_t argc = want;
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= want;
+}
+
 static napi_value num(napi_env env, double d) {
   napi_value v;
   napi_create_double(env, d, &v);
@@ -54,11 +60,8 @@ static napi_value num(napi_env env, double d) {
 
 /* sendfile(sockFd, fileFd, offset, length) -> bytes moved, 0 at EOF, or -errno */
 static napi_value js_sendfile(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    return num(env, -EINVAL);
-  }
+  if (!get_args(env, info, argv, 4)) return num(env, -EINVAL);
   int sock, file, r;
   int64_t offset, length;
   if ((r = get_fd(env, argv[0], &sock)) || (r = get_fd(env, argv[1], &file)) ||
@@ -226,11 +229,8 @@ fail:
 
 /* lseek(fd, offset) -> new offset or -errno (SEEK_SET) */
 static napi_value js_lseek(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    return num(env, -EINVAL);
-  }
+  if (!get_args(env, info, argv, 2)) return num(env, -EINVAL);
   int fd, r;
   int64_t offset;
   if ((r = get_fd(env, argv[0], &fd)) || (r = get_u53(env, argv[1], &offset))) return num(env, r);
@@ -239,11 +239,8 @@ static napi_value js_lseek(napi_env env, napi_callback_info info) {
 
 /* fstat(fd, out: Float64Array(>= 2)) -> 0 or -errno; out = [size, kind] */
 static napi_value js_fstat(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    return num(env, -EINVAL);
-  }
+  if (!get_args(env, info, argv, 2)) return num(env, -EINVAL);
   int fd, r;
   if ((r = get_fd(env, argv[0], &fd))) return num(env, r);
   bool is_ta;
@@ -265,11 +262,8 @@ static napi_value js_fstat(napi_env env, napi_callback_info info) {
 
 /* fadviseDontneed(fd) -> 0 or -errno */
 static napi_value js_fadvise_dontneed(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    return num(env, -EINVAL);
-  }
+  if (!get_args(env, info, argv, 1)) return num(env, -EINVAL);
   int fd, r;
   if ((r = get_fd(env, argv[0], &fd))) return num(env, r);
   return num(env, ss_fadvise_dontneed(fd));

@@ -48,6 +48,16 @@ export async function importBundle(path) {
   return import(pathToFileURL(path).href);
 }
 
+/** The built addon's backend through the bundled loader, native forced on; throws if it did not load. */
+export async function loadBuiltBackend() {
+  if (!ensureAddon()) throw new Error('native/build.sh did not produce the addon');
+  delete process.env.SOCK_SENDFILE_NATIVE;
+  const { loadNativeBackend } = await importBundle(await bundleAddon());
+  const { backend, reason } = loadNativeBackend();
+  if (!backend) throw new Error(`addon did not load: ${reason}`);
+  return backend;
+}
+
 /**
  * Runs `file` with `cmd` (a runtime binary), bounded in time; resolves { code, signal, stdout,
  * stderr }. The child is killed by its pid on timeout.

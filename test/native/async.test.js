@@ -7,14 +7,10 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { within } from '../lib.js';
-import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
+import { loadBuiltBackend } from './_setup.js';
 import { E, connectedPair, makeFile, sendOverPair, sendRangeAsync, sha256, socketFd } from './fixtures/lib.js';
 
-assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
-delete process.env.SOCK_SENDFILE_NATIVE;
-const { loadNativeBackend } = await importBundle(await bundleAddon());
-const { backend: b, reason } = loadNativeBackend();
-if (!b) throw new Error(`addon did not load: ${reason}`);
+const b = await loadBuiltBackend();
 
 const SIZE = 8 * 1024 * 1024 + 7;
 const file = makeFile(SIZE);

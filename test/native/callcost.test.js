@@ -6,14 +6,10 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
-import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
+import { loadBuiltBackend } from './_setup.js';
 import { E, makeFile, socketFd } from './fixtures/lib.js';
 
-assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
-delete process.env.SOCK_SENDFILE_NATIVE;
-const { loadNativeBackend } = await importBundle(await bundleAddon());
-const { backend: b, reason } = loadNativeBackend();
-if (!b) throw new Error(`addon did not load: ${reason}`);
+const b = await loadBuiltBackend();
 
 const CALLS = 2000;
 const CHUNK = 16 * 1024;

@@ -7,14 +7,10 @@ import * as assert from 'uvu/assert';
 import { closeSync, openSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { within } from '../lib.js';
-import { ensureAddon, bundleAddon, importBundle } from './_setup.js';
+import { loadBuiltBackend } from './_setup.js';
 import { E, connectedPair, fillUntilEagain, makeFile, sendRangeAsync, sha256, socketFd } from './fixtures/lib.js';
 
-assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
-delete process.env.SOCK_SENDFILE_NATIVE;
-const { loadNativeBackend } = await importBundle(await bundleAddon());
-const { backend: b, reason } = loadNativeBackend();
-if (!b) throw new Error(`addon did not load: ${reason}`);
+const b = await loadBuiltBackend();
 
 // Several times what loopback TCP holds for a reader that does not read (a few MB here).
 const SIZE = 64 * 1024 * 1024 + 3;
