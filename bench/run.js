@@ -81,13 +81,15 @@ const SENDERS = [
   { id: 'openfile', label: 'this library, native, openFile()', cmd: node, args: [senderJs, 'lib-openfile'], env: envWithout({}) },
   { id: 'pipepath', label: 'pipeline(createReadStream(path)) dflt', cmd: node, args: [senderJs, 'pipeline-path'], env: envWithout({}) },
   { id: 'raw', label: 'no library: addon syscalls from JS', cmd: node, args: [senderJs, 'raw'], env: envWithout({}) },
+  hasCc && { id: 'clib', label: "C: the library's syscalls, non-blocking", cmd: null, args: ['lib'], env: process.env },
 ].filter(Boolean);
 
-const ALL = SENDERS.map((s) => s.id).filter((id) => id !== 'openfile' && id !== 'pipepath' && id !== 'raw');
+const INFO_16K = ['openfile', 'pipepath', 'raw', 'clib'];
+const ALL = SENDERS.map((s) => s.id).filter((id) => !INFO_16K.includes(id));
 const CASES = [
   { id: '16k', title: '2,000 distinct 16 KiB files on one connection (each: open, send whole, close)',
     mode: 'many', file: 'small', transfers: 2000, bytesPerTransfer: 16 * KiB, reps: opts.quick ? 5 : 21, warmup: true,
-    senders: [...ALL, 'openfile', 'pipepath', 'raw'], timeoutMs: 60_000 },
+    senders: [...ALL, ...INFO_16K.filter((id) => SENDERS.some((s) => s.id === id))], timeoutMs: 60_000 },
   { id: '1m', title: '1 MiB file, sent 64 times on one connection (each: open, send, close)',
     mode: 'one', file: '1m.bin', transfers: 64, bytesPerTransfer: MiB, reps: opts.quick ? 5 : 21, warmup: true,
     senders: ALL, timeoutMs: 60_000 },
@@ -170,7 +172,7 @@ async function main() {
     senderBin = join(tmp, 'sender');
     execFileSync('cc', ['-O2', '-o', receiverBin, join(here, 'receiver.c')]);
     execFileSync('cc', ['-O2', '-o', senderBin, join(here, 'sender.c')]);
-    SENDERS.find((s) => s.id === 'c').cmd = senderBin;
+    for (const s of SENDERS) if (s.id === 'c' || s.id === 'clib') s.cmd = senderBin;
   } else {
     throw new Error('cc is needed to build the receiver (bench/receiver.c)');
   }
@@ -195,7 +197,7 @@ async function main() {
   for (const s of SENDERS.filter((x) => needed.has(x.id))) {
     const c = lineChild(s.cmd, s.args, { env: s.env, cwd: root });
     // The C sender says nothing until asked.
-    hellos[s.id] = s.id === 'c' ? { hello: 'c' } : JSON.parse(await c.ready());
+    hellos[s.id] = s.cmd === senderBin ? { hello: s.id } : JSON.parse(await c.ready());
     children[s.id] = c;
   }
   if (hellos.native && !hellos.native.capabilities?.native) {

@@ -4,12 +4,17 @@
  *   in:  run <port> <many|one> <path> <n>
  *   out: one JSON line with wallNs, cpuUs, bytes and the receiver's own line.
  * Per file it does what every sender does: open, send it whole, close.
+ *
+ * `sender lib` makes the library's syscalls instead, still from C: a non-blocking socket (as
+ * Node's), poll(POLLOUT) on EAGAIN, and an lseek after each file (the position rule). It is the
+ * floor for anything with the library's contract, JS or not, on this machine.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,8 +35,9 @@ static void fail(const char *what) {
   fflush(stdout);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  int like_lib = argc > 1 && strcmp(argv[1], "lib") == 0;
   signal(SIGPIPE, SIG_IGN);
   char line[8192], mode[16], path[4096];
   int port, n;
@@ -43,6 +49,7 @@ int main(void) {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(s, (struct sockaddr *)&a, sizeof a)) { fail("connect"); close(s); continue; }
+    if (like_lib) fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
     int64_t c0 = cpu_us(), t0 = now_ns();
     uint64_t bytes = 0;
     int bad = 0;
@@ -58,13 +65,20 @@ int main(void) {
         ssize_t r = sendfile(s, f, &off, (size_t)(st.st_size - off));
         if (r > 0) { bytes += (uint64_t)r; continue; }
         if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) {
+          struct pollfd pw = {.fd = s, .events = POLLOUT, .revents = 0};
+          if (poll(&pw, 1, 10000) > 0) continue;
+          errno = ETIMEDOUT;
+        }
         fail("sendfile");
         bad = 1;
         break;
       }
+      if (like_lib) lseek(f, off, SEEK_SET);
       close(f);
     }
     if (bad) { close(s); continue; }
+    if (like_lib) fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK); /* the reply is read blocking */
     shutdown(s, SHUT_WR);
     char reply[256];
     size_t got = 0;
