@@ -43,7 +43,8 @@ export interface HostSink {
   /** Nothing when the socket can carry data now; a promise when it must be waited for (still
    *  connecting). Throws or rejects if it never will. */
   ready(): void | Promise<void>;
-  write(chunk: Uint8Array, done: (err: unknown) => void): void;
+  /** See TransferIO.write: true when the host copied the chunk and the slot may be reused now. */
+  write(chunk: Uint8Array, done: (err: unknown) => void): boolean | void;
   /** Called once when the transfer ends, before the promise settles. */
   end?(failed: boolean): void;
 }
@@ -131,15 +132,16 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
       if (ready) await untilAborted(ready, opts.signal);
       const examined = source.examine();
       const info = examined instanceof Promise ? await examined : examined;
-      if (info.sequential && off !== 0) {
-        // A byte stream can discard its way to the offset; a pipe or device cannot seek.
-        if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`, 29);
-        if ((await source.skip(off)) < off) return { bytesSent: 0, nativeBytes: 0, path: 'buffered' };
-      }
+      // Decided before any skip: fallback: false must refuse before anything is read.
       const choice = host.native(sink, source, info);
       const native = 'io' in choice;
       if (!native && !opts.fallback) {
         throw new SendfileNotAvailableError(`sendfile is not available: ${choice.reason}`);
+      }
+      if (info.sequential && off !== 0) {
+        // A byte stream can discard its way to the offset; a pipe or device cannot seek.
+        if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`, 29);
+        if ((await source.skip(off)) < off) return { bytesSent: 0, nativeBytes: 0, path: 'buffered' };
       }
       const io: TransferIO = {
         read: source.read.bind(source),

@@ -1,7 +1,9 @@
 // The `sock-sendfile` command: send, serve and check, over the Node entry.
 //
-// Invariants: errors print one line on stderr and exit non-zero; progress goes to stderr and
-// only when stderr is a terminal; stdout carries results only (one line each, or JSON).
+// Invariants: runtime errors print one line on stderr and exit 1; usage errors (including an
+// out-of-range value) print one line and then the usage text on stderr and exit 2; progress goes
+// to stderr and only when stderr is a terminal; stdout carries results only (one line each, or
+// JSON), and the usage text only when asked for with help.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,13 +44,18 @@ function parseArgs(argv: string[], valued: string[], bare: string[]): Parsed {
   return { positional, flags };
 }
 
-function intFlag(p: Parsed, name: string): number | undefined {
+type IntRange = 'non-negative' | 'positive' | 'port';
+
+function intFlag(p: Parsed, name: string, range: IntRange = 'non-negative'): number | undefined {
   const v = p.flags.get(name);
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-    throw new UsageError(`--${name} must be a non-negative integer (got ${String(v)})`);
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  const ok = Number.isSafeInteger(n) && (range === 'positive' ? n >= 1 : range === 'port' ? n <= 65535 : true);
+  if (!ok) {
+    const what = range === 'port' ? 'an integer from 0 to 65535' : `a ${range} integer`;
+    throw new UsageError(`--${name} must be ${what} (got ${String(v)})`);
   }
-  return Number(v);
+  return n;
 }
 
 export type Target = { path: string } | { host: string; port: number };
@@ -96,7 +103,7 @@ async function cmdSend(argv: string[]): Promise<number> {
   const [file, targetText] = p.positional;
   const target = parseTarget(targetText);
   const offset = intFlag(p, 'offset') ?? 0;
-  const count = intFlag(p, 'count');
+  const count = intFlag(p, 'count', 'positive');
   const f = await openFile(file);
   let sock: Socket | undefined;
   try {
@@ -120,13 +127,19 @@ async function cmdServe(argv: string[]): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError('serve needs FILE');
   const path = p.positional[0];
   const host = (p.flags.get('host') as string | undefined) ?? '127.0.0.1';
-  const port = intFlag(p, 'port') ?? 0;
+  const port = intFlag(p, 'port', 'port') ?? 0;
   const offset = intFlag(p, 'offset') ?? 0;
-  const count = intFlag(p, 'count');
+  const count = intFlag(p, 'count', 'positive');
   (await openFile(path)).close(); // fail now, not on the first client, if it cannot be read
-  const active = new Set<Socket>();
+  // Every connection stays in `open` until its 'close' (server.close() waits for all of them);
+  // `idle` holds those served and flushed, whose client simply has not closed (a half-open peer
+  // may never): on a signal they have nothing left to finish and are destroyed at once.
+  const open = new Set<Socket>();
+  const idle = new Set<Socket>();
+  let stopping = false;
   const server = createServer(async (sock) => {
-    active.add(sock);
+    open.add(sock);
+    sock.on('close', () => { open.delete(sock); idle.delete(sock); });
     sock.on('error', () => {}); // a client that goes away mid-transfer is reported below
     let f: SendfileFile | undefined;
     try {
@@ -139,7 +152,14 @@ async function cmdServe(argv: string[]): Promise<number> {
       process.stderr.write(`client ${sock.remoteAddress}:${sock.remotePort}: ${(err as Error).message}\n`);
       sock.destroy();
     } finally {
-      active.delete(sock);
+      // Idle once our end is flushed ('finish'): destroying earlier could drop buffered bytes.
+      const done = (): void => {
+        if (sock.destroyed) return;
+        if (stopping) sock.destroy();
+        else idle.add(sock);
+      };
+      if (sock.writableFinished) done();
+      else sock.once('finish', done);
       await f?.close();
     }
   });
@@ -154,9 +174,11 @@ async function cmdServe(argv: string[]): Promise<number> {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      server.close(() => resolve(0));
+      stopping = true;
+      server.close(() => resolve(0)); // stops accepting; calls back once every connection closed
+      for (const s of idle) s.destroy();
       // Transfers in progress finish; a client that stopped reading gets 5 s.
-      setTimeout(() => { for (const s of active) s.destroy(); }, 5000).unref();
+      setTimeout(() => { for (const s of open) s.destroy(); }, 5000).unref();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -208,7 +230,7 @@ async function cmdCheck(argv: string[]): Promise<number> {
         `${ok ? 'ok' : 'FAILED'}: ${r.bytesSent} of ${size} bytes over 127.0.0.1 via the ${r.path} path` +
         ` (${r.nativeBytes} bytes by sendfile), ${ms.toFixed(1)} ms, ${rate(size, ms)}\n` +
         `  sha256 ${got} ${got === expected ? 'matches' : `differs from ${expected}`}\n` +
-        `  capabilities: native=${caps.native} backend=${caps.backend ?? 'none'}${caps.reason ? ` (${caps.reason})` : ''}\n`,
+        `  capabilities: native=${caps.native} backend=${caps.backend ?? '-'}${caps.reason ? ` (${caps.reason})` : ''}\n`,
       );
     }
     return ok ? 0 : 1;
@@ -227,9 +249,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'send': return await cmdSend(rest);
       case 'serve': return await cmdServe(rest);
       case 'check': return await cmdCheck(rest);
-      case undefined: case '-h': case '--help': case 'help':
+      case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);
-        return cmd === undefined ? 2 : 0;
+        return 0;
+      case undefined:
+        throw new UsageError('a command is needed');
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

@@ -5,6 +5,7 @@
 // memory afterwards, so the slot views made here stay attached for the life of the instance.
 
 import { DEFAULT_MAX_TRANSFERS, DEFAULT_SLOTS, DEFAULT_SLOT_SIZE, DEFAULT_DEPTH } from '../wasm/abi.js';
+import { ErrorCodes, codedError, rangeError, typeError } from './errors.js';
 
 /** The core's exports: the ABI, declared once (see wasm/index.ts). */
 export interface CoreExports {
@@ -29,6 +30,9 @@ export interface CoreExports {
   readFailed(t: number, s: number): void;
   writeDone(t: number, s: number): void;
   writeFailed(t: number, s: number): void;
+  writeDetach(t: number, s: number): void;
+  detachedWriteDone(t: number, n: number): void;
+  detachedWriteFailed(t: number, n: number): void;
   fail(t: number, code: number): void;
   finish(t: number): void;
   sent(t: number): number;
@@ -46,7 +50,7 @@ export const CORE_EXPORTS: readonly (keyof CoreExports)[] = [
   'memory', 'configure', 'slotPtr', 'slotCount', 'slotSize', 'maxTransfers', 'freeSlots',
   'queueLength', 'takeWake', 'begin', 'next', 'actOffset', 'actLength', 'actSlot',
   'sendfileDone', 'sendfileAgain', 'sendfileError', 'readDone', 'readFailed', 'writeDone',
-  'writeFailed', 'fail', 'finish', 'sent', 'committed', 'position', 'failure', 'mode',
+  'writeFailed', 'writeDetach', 'detachedWriteDone', 'detachedWriteFailed', 'fail', 'finish', 'sent', 'committed', 'position', 'failure', 'mode',
   'nativeSent', 'held', 'active',
 ];
 
@@ -75,12 +79,39 @@ export interface Core {
   readonly slots: readonly Uint8Array[];
 }
 
-function checkSize(name: string, v: number | undefined, max: number): number {
+const LIMITS: Record<keyof CoreOptions, number> = {
+  maxTransfers: 1 << 20, slots: 1 << 16, slotSize: 1 << 26, depth: 1 << 16,
+};
+// All slots live in one 32-bit WebAssembly memory, with room left for the tables.
+const MAX_SLOT_BYTES = 2 ** 31;
+
+function checkSize(name: keyof CoreOptions, v: unknown): number {
   if (v === undefined) return 0;
-  if (!Number.isInteger(v) || v < 1 || v > max) {
-    throw new RangeError(`core option ${name} must be an integer from 1 to ${max} (got ${v})`);
-  }
+  const max = LIMITS[name];
+  if (typeof v !== 'number') throw typeError(`core option ${name} must be a number (got ${typeof v})`);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw rangeError(`core option ${name} must be an integer from 1 to ${max} (got ${v})`);
   return v;
+}
+
+/**
+ * Checks options for configure() at once, so that a bad value fails there and not on every
+ * later transfer. Unknown keys are refused too: a misspelt option would otherwise do nothing.
+ */
+export function checkCoreOptions(options: unknown): CoreOptions {
+  if (typeof options !== 'object' || options === null) throw typeError(`configure() takes an options object (got ${options === null ? 'null' : typeof options})`);
+  const out: CoreOptions = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (!(k in LIMITS)) throw typeError(`unknown core option ${k} (known: ${Object.keys(LIMITS).join(', ')})`);
+    if (checkSize(k as keyof CoreOptions, v) !== 0) out[k as keyof CoreOptions] = v as number;
+  }
+  const bytes = (out.slots ?? DEFAULT_SLOTS) * (out.slotSize ?? DEFAULT_SLOT_SIZE);
+  if (bytes > MAX_SLOT_BYTES) throw rangeError(`slots × slotSize must be at most 2 GiB (got ${bytes} bytes)`);
+  return out;
+}
+
+/** configure() after the core exists: its memory is laid out once. */
+export function tooLateError(): Error {
+  return codedError(ErrorCodes.INVALID_STATE, 'configure() must be called before the first transfer');
 }
 
 /** Instantiates and configures a core from a compiled module. */
@@ -91,13 +122,8 @@ export function createCore(module: WebAssembly.Module, options: CoreOptions = {}
 
 export function coreFromInstance(instance: WebAssembly.Instance, options: CoreOptions = {}): Core {
   const x = instance.exports as unknown as CoreExports;
-  const rc = x.configure(
-    checkSize('maxTransfers', options.maxTransfers, 1 << 20),
-    checkSize('slots', options.slots, 1 << 16),
-    checkSize('slotSize', options.slotSize, 1 << 26),
-    checkSize('depth', options.depth, 1 << 16),
-    0, 0,
-  );
+  const o = checkCoreOptions(options);
+  const rc = x.configure(o.maxTransfers ?? 0, o.slots ?? 0, o.slotSize ?? 0, o.depth ?? 0, 0, 0);
   if (rc !== 0) throw new Error(`the WASM core refused its configuration (code ${rc}): not enough memory?`);
   const slots: Uint8Array[] = [];
   const size = x.slotSize();

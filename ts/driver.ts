@@ -30,8 +30,11 @@ export interface TransferIO {
   sendfileAsync?(offset: number, length: number, done: (err: unknown, n: number) => void): void;
   /** Reads up to `length` bytes at `position` (ignored for sequential sources) into `into`. */
   read(into: Uint8Array, position: number, length: number, done: (err: unknown, n: number) => void): void;
-  /** Writes `chunk` (a view of a slot the core will not reuse until done is called). */
-  write(chunk: Uint8Array, done: (err: unknown) => void): void;
+  /**
+   * Writes `chunk`, a view of a slot the core will not reuse until done is called, unless this
+   * returns true: the host copied the bytes before returning, and the slot may be reused at once.
+   */
+  write(chunk: Uint8Array, done: (err: unknown) => void): boolean | void;
   /** Asks an off-thread sendfile in flight to stop soon (abort); it still reports back. */
   cancel?(): void;
 }
@@ -80,9 +83,28 @@ function wakeWaiters(core: Core, sched: Scheduler): void {
   }
 }
 
+// An entry frees only when its transfer settled and its last operation reported back, which
+// may be long after the settle (an abort with writes in flight): every waiter retries then, in
+// arrival order, and those that find the table full again queue again.
+function wakeEntryWaiters(sched: Scheduler): void {
+  const waiters = sched.entryWaiters.splice(0);
+  for (const w of waiters) w();
+}
+
 async function waitForEntry(core: Core, sched: Scheduler, req: TransferRequest, flags: number): Promise<number> {
+  const signal = req.signal;
   for (;;) {
-    await new Promise<void>((resolve) => sched.entryWaiters.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      if (!signal) { sched.entryWaiters.push(resolve); return; }
+      const onAbort = (): void => {
+        const i = sched.entryWaiters.indexOf(wake);
+        if (i >= 0) sched.entryWaiters.splice(i, 1);
+        reject(new AbortError(signal.reason));
+      };
+      const wake = (): void => { signal.removeEventListener('abort', onAbort); resolve(); };
+      sched.entryWaiters.push(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     const t = core.x.begin(req.offset, req.count, req.size, flags);
     if (t !== NO_ENTRY) return t;
   }
@@ -215,16 +237,29 @@ class Run {
         }
         case ACT_WRITE: {
           const s = x.actSlot();
-          this.io.write(this.core.slots[s].subarray(0, x.actLength()), (err) => {
-            if (err !== undefined && err !== null) {
-              if (this.firstError === undefined) this.firstError = err;
+          const len = x.actLength();
+          let detached = false, reported = false;
+          const copied = this.io.write(this.core.slots[s].subarray(0, len), (err) => {
+            reported = true;
+            const failed = err !== undefined && err !== null;
+            if (failed && this.firstError === undefined) this.firstError = err;
+            if (detached) {
+              if (failed) x.detachedWriteFailed(t, len); else x.detachedWriteDone(t, len);
+            } else if (failed) {
               x.writeFailed(t, s);
             } else {
               x.writeDone(t, s);
-              this.progress();
             }
+            if (!failed) this.progress();
             this.afterReport();
           });
+          if (copied === true && !reported) {
+            // The sink has its own copy: the slot goes back now, so a peer that stops reading
+            // holds this transfer's writes, not slots the other transfers are waiting for.
+            detached = true;
+            x.writeDetach(t, s);
+            wakeWaiters(this.core, this.sched);
+          }
           break;
         }
         case ACT_DONE:
@@ -241,6 +276,8 @@ class Run {
 
   private afterReport(): void {
     wakeWaiters(this.core, this.sched);
+    // A late report of a settled transfer is what frees its entry.
+    if (this.settled && this.sched.entryWaiters.length > 0 && !this.x.active(this.t)) wakeEntryWaiters(this.sched);
     this.pump();
   }
 
@@ -278,7 +315,7 @@ class Run {
     const failure = x.failure(t);
     x.finish(t);
     wakeWaiters(this.core, this.sched);
-    this.sched.entryWaiters.shift()?.();
+    if (this.sched.entryWaiters.length > 0 && !x.active(t)) wakeEntryWaiters(this.sched);
     if (ok) {
       this.outcome = { ok: true, value: { bytesSent, nativeBytes, path: nativeBytes > 0 ? 'native' : 'buffered' } };
     } else if (this.abortError !== undefined) {

@@ -1,6 +1,6 @@
 // The closed set of errors this library creates, with stable `code`s. Errors that come from
-// the runtime (EPIPE, ECONNRESET, ERR_STREAM_DESTROYED, ...) are passed through with their own
-// code and get `bytesSent` attached.
+// the runtime or the OS (EPIPE, ECONNRESET, a socket's own destroy(err), ...) are passed
+// through with their own code and get `bytesSent` attached.
 
 export const ErrorCodes = {
   INVALID_ARG_TYPE: 'ERR_INVALID_ARG_TYPE',
@@ -11,6 +11,14 @@ export const ErrorCodes = {
   NOT_CONNECTED: 'ENOTCONN',
   ILLEGAL_SEEK: 'ESPIPE',
   IS_DIRECTORY: 'EISDIR',
+  /** The socket was destroyed (before, or during, the transfer) and carried no error of its own. */
+  STREAM_DESTROYED: 'ERR_STREAM_DESTROYED',
+  /** The socket's writable side was already ended. */
+  WRITE_AFTER_END: 'ERR_STREAM_WRITE_AFTER_END',
+  /** A locked web stream, a transfer that ended, configure() after the first transfer. */
+  INVALID_STATE: 'ERR_INVALID_STATE',
+  /** openFile in a runtime without a file system. */
+  METHOD_NOT_IMPLEMENTED: 'ERR_METHOD_NOT_IMPLEMENTED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

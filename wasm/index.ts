@@ -36,6 +36,9 @@ export function readDone(t: i32, s: i32, n: i32): void { tx.readDone(t, s, n); }
 export function readFailed(t: i32, s: i32): void { tx.readFailed(t, s); }
 export function writeDone(t: i32, s: i32): void { tx.writeDone(t, s); }
 export function writeFailed(t: i32, s: i32): void { tx.writeFailed(t, s); }
+export function writeDetach(t: i32, s: i32): void { tx.writeDetach(t, s); }
+export function detachedWriteDone(t: i32, n: i32): void { tx.detachedWriteDone(t, n); }
+export function detachedWriteFailed(t: i32, n: i32): void { tx.detachedWriteFailed(t, n); }
 export function fail(t: i32, code: i32): void { tx.fail(t, code); }
 export function finish(t: i32): void { tx.finish(t); }
 

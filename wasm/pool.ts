@@ -5,7 +5,8 @@
 // - Memory is laid out once, by configure(), and never grows afterwards: hosts keep views over
 //   memory.buffer for the life of the process (memory.grow would detach them).
 // - A slot is in exactly one of: the free stack, or held by one transfer (READING, FILLED or
-//   WRITING). freeCount + sum(held) == slotCount at every step.
+//   WRITING). freeCount + sum(held) == slotCount at every step. A write the host copied out of
+//   its slot (writeDetach) holds no slot, so a sink that stops draining keeps copies, not slots.
 // - A transfer is in the wait queue at most once, and only while it wants a slot it lacks.
 // - Slots go to waiters in arrival order: a transfer may take a free slot only when nobody is
 //   queued ahead of it, so a busy transfer cannot starve the others.
@@ -43,6 +44,7 @@ export class Transfer {
   nativeSent: i64; // bytes moved by sendfile itself (for the native-share counter)
   eof: i32;        // 1 once a read or sendfile returned 0
   first: i32;      // 1 until the first sendfile attempt has been issued
+  writing: i32;    // writes handed out and not yet reported, whether detached from a slot or not
 }
 
 // Configuration, fixed by configure().
@@ -81,6 +83,8 @@ export function configure(
   syncLimit = sync != 0 ? sync : DEFAULT_SYNC_LIMIT;
   asyncChunk = chunk != 0 ? chunk : DEFAULT_ASYNC_CHUNK;
   if (depth > slotCount) depth = slotCount;
+  // The layout below is computed in 32 bits: refuse sizes whose product would wrap.
+  if (<u64>slotCount * <u64>slotSize > 0x80000000) { table = 0; return -1; }
 
   let at: usize = (__heap_base + 15) & ~15;
   table = at; at += ENTRY * <usize>maxTransfers;

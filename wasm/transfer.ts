@@ -10,8 +10,11 @@
 //   sent() is final; an abort is reported at once and committed() counts what was handed out.
 // - Native falls back (or fails NOT_AVAILABLE) only while nothing was sent or is in flight; any
 //   failure after the first byte is final.
-// - A slot is reused only after the host reported its write (or read) complete, even after the
-//   transfer failed or was aborted: the entry stays allocated until finish() and held == 0.
+// - A slot is reused only after the host reported its write (or read) complete, or reported that
+//   it copied the bytes out (writeDetach), even after the transfer failed or was aborted: the
+//   entry stays allocated until finish(), held == 0 and no write is in flight.
+// - At most `depth` writes are in flight per transfer, detached or not: what a stalled sink can
+//   pin is bounded per transfer, and a detached one pins no slot that other transfers need.
 // - A report that claims more bytes than were asked fails the transfer (FAIL_PROTOCOL) rather
 //   than counting bytes that cannot exist.
 
@@ -80,6 +83,7 @@ export function begin(offset: i64, count: i64, size: i64, flags: i32): i32 {
   e.nativeSent = 0;
   e.eof = 0;
   e.first = 1;
+  e.writing = 0;
   return t;
 }
 
@@ -99,7 +103,7 @@ export function next(t: i32): i32 {
 }
 
 function nextNative(t: i32, e: Transfer): i32 {
-  if (e.nativeBusy || e.reading >= 0 || e.held > 0) return ACT_WAIT;
+  if (e.nativeBusy || e.reading >= 0 || e.held > 0 || e.writing > 0) return ACT_WAIT;
   if (e.eof || e.cursor >= e.end) return complete(e);
   if (e.writeThrough) return startRead(t, e);
   const left = e.end - e.cursor;
@@ -121,8 +125,8 @@ function nextNative(t: i32, e: Transfer): i32 {
 
 function nextBuffered(t: i32, e: Transfer): i32 {
   const more = !e.eof && e.cursor < e.end;
-  if (more && e.reading < 0 && e.held < depth) return startRead(t, e);
-  if (!more && e.reading < 0 && e.held == 0) return complete(e);
+  if (more && e.reading < 0 && e.held < depth && e.writing < depth) return startRead(t, e);
+  if (!more && e.reading < 0 && e.held == 0 && e.writing == 0) return complete(e);
   return ACT_WAIT;
 }
 
@@ -145,6 +149,7 @@ function handOutFilled(e: Transfer): i32 {
   const len = slotLenOf(s);
   setSlot(s, SLOT_WRITING, len);
   e.inflight += len;
+  e.writing++;
   actOff = e.cursor - len; // the slot handed out is always the latest read
   actLen = len;
   actSl = s;
@@ -234,6 +239,7 @@ function writeDoneImpl(t: i32, s: i32): void {
   const len = slotLenOf(s);
   e.inflight -= len;
   e.sent += len;
+  e.writing--;
   release(s);
 }
 
@@ -242,7 +248,35 @@ function writeFailedImpl(t: i32, s: i32): void {
   const e = entry(t);
   checkSlot(t, s, SLOT_WRITING);
   e.inflight -= slotLenOf(s);
+  e.writing--;
   release(s);
+  failWith(t, e, FAIL_IO);
+}
+
+// The host copied slot s's bytes for its write, which is still in flight: the slot is free now,
+// the write is reported later by length (detachedWriteDone / detachedWriteFailed).
+function writeDetachImpl(t: i32, s: i32): void {
+  checkSlot(t, s, SLOT_WRITING);
+  release(s);
+}
+
+// A detached write of n bytes completed. Writes complete in the order they were handed out, so
+// n is the oldest one's length; a length no write in flight can have fails the transfer.
+function detachedWriteDoneImpl(t: i32, n: i32): void {
+  const e = entry(t);
+  if (e.writing <= 0) unreachable(); // host bug: no write in flight
+  e.writing--;
+  if (n <= 0 || <i64>n > e.inflight) { failWith(t, e, FAIL_PROTOCOL); return; }
+  e.inflight -= n;
+  e.sent += n;
+}
+
+// A detached write of n bytes failed; its bytes do not count as sent.
+function detachedWriteFailedImpl(t: i32, n: i32): void {
+  const e = entry(t);
+  if (e.writing <= 0) unreachable();
+  e.writing--;
+  e.inflight -= <i64>n <= e.inflight ? <i64>n : e.inflight;
   failWith(t, e, FAIL_IO);
 }
 
@@ -262,7 +296,7 @@ export function finish(t: i32): void {
 }
 
 function idle(e: Transfer): bool {
-  return e.held == 0 && e.reading < 0 && !e.nativeBusy;
+  return e.held == 0 && e.reading < 0 && !e.nativeBusy && e.writing == 0;
 }
 
 function tryFree(e: Transfer): void {
@@ -281,6 +315,9 @@ export function readDone(t: i32, s: i32, n: i32): void { readDoneImpl(t, s, n); 
 export function readFailed(t: i32, s: i32): void { readFailedImpl(t, s); tryFree(entry(t)); }
 export function writeDone(t: i32, s: i32): void { writeDoneImpl(t, s); tryFree(entry(t)); }
 export function writeFailed(t: i32, s: i32): void { writeFailedImpl(t, s); tryFree(entry(t)); }
+export function writeDetach(t: i32, s: i32): void { writeDetachImpl(t, s); }
+export function detachedWriteDone(t: i32, n: i32): void { detachedWriteDoneImpl(t, n); tryFree(entry(t)); }
+export function detachedWriteFailed(t: i32, n: i32): void { detachedWriteFailedImpl(t, n); tryFree(entry(t)); }
 
 // --- getters -----------------------------------------------------------------------------
 export function sent(t: i32): i64 { return entry(t).sent; }

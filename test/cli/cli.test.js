@@ -50,6 +50,9 @@ test('check: verifies the sample, exit 0, one JSON line with --json', () => {
   assert.is(plain.status, 0, plain.stderr);
   assert.match(plain.stdout, /^ok: \d+ of \d+ bytes over 127\.0\.0\.1 via the buffered path/);
   assert.match(plain.stdout, /native=false .*SOCK_SENDFILE_NATIVE=0/);
+  // No backend at all is not the backend named 'none' (the ENOSYS test backend).
+  assert.match(plain.stdout, /capabilities: native=false backend=- \(/);
+  assert.not.match(plain.stdout, /backend=none/);
   assert.is(plain.stderr, '', 'no progress when stderr is not a terminal');
 });
 
@@ -127,11 +130,55 @@ test('serve: a file removed after start-up fails that client only; the server ke
   assert.is(code, 0, 'a clean exit on SIGTERM');
 });
 
+test('serve: SIGTERM ends a client that was served but keeps its connection open (half-open); exit 0 at once', async () => {
+  const small = join(dir, 'small.bin');
+  const smallData = randomBytes(1000);
+  writeFileSync(small, smallData);
+  const child = spawn(process.execPath, [bin, 'serve', small, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((r) => child.on('close', (code, signal) => r({ code, signal })));
+  let client;
+  try {
+    const line = await new Promise((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
+      child.on('close', () => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    const port = Number(/:(\d+)$/.exec(line)[1]);
+    // Reads the whole file and sees the server's FIN, but never ends its own side.
+    client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.on('error', () => {});
+    const got = await new Promise((resolve, reject) => {
+      const chunks = [];
+      client.on('data', (d) => chunks.push(d));
+      client.on('end', () => resolve(Buffer.concat(chunks)));
+      client.on('error', reject);
+    });
+    assert.ok(got.equals(smallData), 'the client got the file');
+    // The server logs each client after its transfer: wait for it so the signal finds the
+    // connection idle, not mid-transfer.
+    for (let i = 0; i < 100 && !/sent 1000 bytes/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(stderr, /sent 1000 bytes/);
+    child.kill('SIGTERM');
+    // Less than the 5 s grace: a connection with nothing left to send is not waited for.
+    const r = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 4000))]);
+    assert.is.not(r, 'timeout', 'serve did not exit within 4 s of SIGTERM with an idle half-open client');
+    assert.equal(r, { code: 0, signal: null }, 'a clean exit on SIGTERM');
+  } finally {
+    client?.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
 test('errors: one line, non-zero exit', async () => {
   const cases = [
     [['send', file], 2, /send needs FILE and TARGET/],
     [['send', file, 'nohostport'], 2, /target must be HOST:PORT/],
     [['send', file, '127.0.0.1:1', '--offset', '-3'], 2, /--offset must be a non-negative integer/],
+    [['send', file, '127.0.0.1:1', '--count', '0'], 2, /--count must be a positive integer/],
+    [['serve', file, '--count', '0'], 2, /--count must be a positive integer/],
+    [['serve', file, '--port', '70000'], 2, /--port must be an integer from 0 to 65535/],
     [['bogus'], 2, /unknown command 'bogus'/],
     [['send', join(dir, 'missing'), '127.0.0.1:1'], 1, /^sock-sendfile: ENOENT/],
   ];

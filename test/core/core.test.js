@@ -46,10 +46,11 @@ for (const build of ['release', 'debug']) {
     const mod = new WebAssembly.Module(readFileSync(new URL(`../../dist/${build === 'debug' ? 'core.debug' : 'core'}.wasm`, import.meta.url)));
     const names = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
     assert.equal(names, [
-      'actLength', 'actOffset', 'actSlot', 'active', 'begin', 'committed', 'configure', 'fail', 'failure',
+      'actLength', 'actOffset', 'actSlot', 'active', 'begin', 'committed', 'configure', 'detachedWriteDone',
+      'detachedWriteFailed', 'fail', 'failure',
       'finish', 'freeSlots', 'held', 'maxTransfers', 'memory', 'mode', 'nativeSent', 'next', 'position',
       'queueLength', 'readDone', 'readFailed', 'sendfileAgain', 'sendfileDone', 'sendfileError', 'sent',
-      'slotCount', 'slotPtr', 'slotSize', 'takeWake', 'writeDone', 'writeFailed',
+      'slotCount', 'slotPtr', 'slotSize', 'takeWake', 'writeDetach', 'writeDone', 'writeFailed',
     ]);
     assert.equal(WebAssembly.Module.imports(mod), [], 'the core imports nothing');
   });
@@ -169,6 +170,7 @@ for (const build of ['release', 'debug']) {
       }
       const ts = simulate(x, file, specs, {
         random: r, shortRead: 0.3, shortSend: 0.4, again: 0.15, readError: 0.01, writeError: 0.01, sendError: 0.02,
+        detach: seed % 3 === 0 ? 0.5 : 0, // a third of the seeds copy half their writes out of the slots
       });
       for (const t of ts) {
         checkInvariants(x, file, t);
@@ -197,6 +199,51 @@ for (const build of ['release', 'debug']) {
     assert.is(x.next(a), abi.ACT_FAIL); x.finish(a);
     x.readDone(b, sb, 10); x.finish(b);
     x.readDone(c, x.actSlot(), 10); x.finish(c);
+    checkPoolEmpty(x);
+  });
+
+  test(`${build}: a detached write frees its slot at once but still counts against depth`, () => {
+    const x = loadCore(build, { slots: 2, slotSize: 10, transfers: 4, depth: 2 });
+    // a's sink stalls: its writes never complete. Detached, they pin no slot, so b still runs.
+    const a = x.begin(0, 100, 1000, 0);
+    for (let i = 0; i < 2; i++) {
+      assert.is(x.next(a), abi.ACT_READ);
+      const s = x.actSlot();
+      x.readDone(a, s, 10);
+      assert.is(x.next(a), abi.ACT_WRITE);
+      x.writeDetach(a, s);
+    }
+    assert.is(x.freeSlots(), 2, 'both slots came back while the writes are in flight');
+    assert.is(x.next(a), abi.ACT_WAIT, 'depth 2 reached: no third read until a write completes');
+    assert.is(x.committed(a), 20);
+    assert.is(x.sent(a), 0, 'a detached write is not sent until it completes');
+    const b = x.begin(0, 10, 1000, 0);
+    assert.is(x.next(b), abi.ACT_READ);
+    x.readDone(b, x.actSlot(), 10);
+    assert.is(x.next(b), abi.ACT_WRITE);
+    x.writeDone(b, x.actSlot());
+    assert.is(x.next(b), abi.ACT_DONE);
+    x.finish(b);
+    x.detachedWriteDone(a, 10);
+    assert.is(x.sent(a), 10);
+    assert.is(x.next(a), abi.ACT_READ, 'a write completed: a may read again');
+    x.fail(a, 0);
+    x.readDone(a, x.actSlot(), 10);
+    assert.is(x.next(a), abi.ACT_FAIL, 'an abort settles at once');
+    x.finish(a);
+    assert.is(x.active(a), 1, 'the entry stays while a detached write is in flight');
+    x.detachedWriteFailed(a, 10);
+    assert.is(x.active(a), 0, 'and frees when it is reported');
+    const c = x.begin(0, 10, 1000, 0);
+    assert.is(x.next(c), abi.ACT_READ);
+    const sc = x.actSlot();
+    x.readDone(c, sc, 10);
+    assert.is(x.next(c), abi.ACT_WRITE);
+    x.writeDetach(c, sc);
+    x.detachedWriteDone(c, 11);
+    assert.is(x.next(c), abi.ACT_FAIL, 'a length no write in flight has fails the transfer');
+    assert.is(x.failure(c), abi.FAIL_PROTOCOL);
+    x.finish(c);
     checkPoolEmpty(x);
   });
 

@@ -37,7 +37,7 @@ export function fileOf(size, seed = 7) {
 /**
  * Runs transfers to completion under a fault plan.
  * specs: [{ offset, count (-1 = EOF), size (file.length or -1), native, fallback, sequential }]
- * plan: { random, shortRead, shortSend, again, readError, writeError, sendError, abortAt,
+ * plan: { random, shortRead, shortSend, again, readError, writeError, sendError, abortAt, detach,
  *         sendfileSizes: function (asked, step) -> n | 'again' | 'error' }
  * Returns one record per spec: outcome ('done' | 'fail'), failure, sent, position, mode,
  * received (chunks in the order the sink took them) and completed (bytes whose write or
@@ -106,7 +106,14 @@ export function simulate(x, file, specs, plan = {}) {
         if (slotHolder[slot] !== t.id) violation(t, `write of slot ${slot} not held by it`);
         const bytes = mem().slice(x.slotPtr(slot), x.slotPtr(slot) + len);
         t.received.push(bytes); // the sink takes bytes in issue order, like a socket's queue
-        pending.push({ kind: 'write', t, len, slot });
+        if (chance(plan.detach ?? 0)) {
+          // The sink kept its own copy (bytes above): the slot is free before the write ends.
+          slotHolder[slot] = -1;
+          x.writeDetach(t.id, slot);
+          pending.push({ kind: 'write', t, len, slot: -1 });
+        } else {
+          pending.push({ kind: 'write', t, len, slot });
+        }
       } else {
         violation(t, `unknown action ${act}`);
       }
@@ -150,6 +157,13 @@ export function simulate(x, file, specs, plan = {}) {
         if (t.spec.sequential) t.seqPos += n;
         if (n === 0) slotHolder[op.slot] = -1; // EOF: the core releases it
         x.readDone(t.id, op.slot, n);
+      }
+    } else if (op.slot < 0) {
+      if (chance(plan.writeError ?? 0)) {
+        x.detachedWriteFailed(t.id, op.len);
+      } else {
+        t.completed += op.len;
+        x.detachedWriteDone(t.id, op.len);
       }
     } else {
       slotHolder[op.slot] = -1;

@@ -1,11 +1,14 @@
 // Faults on real sockets and files: the peer resets or closes mid-transfer, abort before and
 // during, a throwing onProgress, a file truncated while it is sent, offsets above 4 GiB on a
-// sparse file, a closed fd and a directory as the file.
+// sparse file, a closed fd and a directory as the file, peers that stop reading, and what a
+// transfer leaves on the socket afterwards.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectTo, dist, makeFile, receiver, rejection, tempDir, within } from './helpers.js';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { connectTo, dist, makeFile, receiver, rejection, sha, tempDir, within } from './helpers.js';
 
 const { sockSendfile, openFile } = dist;
 const BIG = 64 * 1024 * 1024;
@@ -184,6 +187,94 @@ test('a socket destroyed during the transfer rejects; the next one works', async
   assert.type(err.code, 'string');
   await r.close();
   await f.close();
+});
+
+test('destroy(err) during the transfer rejects with that error', async () => {
+  const { path } = makeFile(BIG);
+  const f = await openFile(path);
+  const r = await receiver('tcp', { slow: 1 });
+  const sock = await connectTo(r.address);
+  sock.on('error', () => {}); // the error is the caller's: the socket emits it as well
+  const boom = Object.assign(new Error('boom'), { code: 'EBOOM' });
+  let destroyed = false;
+  const err = await rejection(within(30_000, sockSendfile(sock, f, 0, undefined, {
+    onProgress: (n) => { if (!destroyed && n > 1_000_000) { destroyed = true; sock.destroy(boom); } },
+  })));
+  assert.ok(destroyed);
+  assert.is(err, boom);
+  assert.ok(err.bytesSent > 0 && err.bytesSent < BIG, `bytesSent ${err.bytesSent}`);
+  await r.close();
+  await f.close();
+});
+
+test('peers that stop reading hold no buffer slots: other buffered transfers still run', async () => {
+  // TLS goes through the buffered path in every mode. 12 stalled transfers of depth 4 would
+  // need 48 of the 32 default slots if their queued writes held them.
+  const { path } = makeFile(16 * 1024 * 1024);
+  const r = await receiver('tls', { onConnection: (s) => s.pause() });
+  const stalled = [];
+  try {
+    for (let i = 0; i < 12; i++) {
+      const sock = await connectTo(r.address, 'tls');
+      const f = await openFile(path);
+      stalled.push({ sock, f, job: sockSendfile(sock, f).catch((e) => e) });
+    }
+    await new Promise((res) => setTimeout(res, 300)); // let them fill their sockets and stall
+    const small = makeFile(300_000, 'small.bin');
+    const sink = new PassThrough();
+    const chunks = [];
+    sink.on('data', (c) => chunks.push(c));
+    const f = await openFile(small.path);
+    assert.is(await within(5000, sockSendfile(sink, f), 'a transfer behind 12 stalled peers'), small.data.length);
+    assert.is(sha(Buffer.concat(chunks)), sha(small.data));
+    await f.close();
+  } finally {
+    for (const s of stalled) s.sock.destroy();
+    for (const s of stalled) { await s.job; await s.f.close(); }
+    await r.close();
+  }
+});
+
+test('a failed transfer leaves no listener on the socket', async () => {
+  const r = await receiver('tcp');
+  const sock = await connectTo(r.address);
+  const before = ['error', 'close', 'connect'].map((e) => sock.listenerCount(e));
+  const dir = tempDir();
+  const fd = openSync(dir, 'r');
+  try {
+    for (let i = 0; i < 12; i++) assert.is((await rejection(sockSendfile(sock, fd))).code, 'EISDIR');
+  } finally {
+    closeSync(fd);
+  }
+  await new Promise((res) => setImmediate(res));
+  assert.equal(['error', 'close', 'connect'].map((e) => sock.listenerCount(e)), before);
+  sock.destroy();
+  await r.close();
+});
+
+test('an abort while the socket is still connecting leaves no listener behind', async () => {
+  const r = await receiver('tcp');
+  const { path } = makeFile(1000, 'c.bin');
+  const f = await openFile(path);
+  try {
+    for (let i = 0; i < 3; i++) {
+      // connect() returns with the socket still connecting: libuv reports the connect on a
+      // later turn of the loop, and the abort comes before that.
+      const sock = net.connect(r.address.port, r.address.host);
+      assert.ok(sock.connecting);
+      const before = ['error', 'close', 'connect'].map((e) => sock.listenerCount(e));
+      const ac = new AbortController();
+      const p = sockSendfile(sock, f, 0, undefined, { signal: ac.signal });
+      ac.abort();
+      assert.is((await rejection(within(5000, p))).code, 'ABORT_ERR');
+      await new Promise((res) => setImmediate(res));
+      assert.equal(['error', 'close', 'connect'].map((e) => sock.listenerCount(e)), before);
+      sock.destroy();
+    }
+  } finally {
+    await f.close();
+    await r.close();
+  }
 });
 
 test.run();

@@ -198,6 +198,17 @@ test('fallback: false rejects with SendfileNotAvailableError and writes nothing'
   assert.is(s.stream.locked, false);
 });
 
+test('fallback: false with an offset into a byte stream rejects before reading any of it', async () => {
+  const data = randomBytes(5000);
+  for (const offset of [500, 9000]) {
+    const src = new Blob([data]).stream();
+    const e = await sockSendfile(sink().stream, src, offset, undefined, { fallback: false }).catch((x) => x);
+    assert.instance(e, SendfileNotAvailableError, `offset ${offset}`);
+    const rest = Buffer.from(await new Response(src).arrayBuffer());
+    assert.is(rest.length, data.length, `offset ${offset}: the stream was not read`);
+  }
+});
+
 test('openFile is not available here: a coded rejection', async () => {
   let p;
   assert.not.throws(() => { p = openFile('/etc/hostname'); });

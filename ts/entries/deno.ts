@@ -4,7 +4,7 @@
 // the core stays external and dist/deno.js expects core.wasm beside it.
 import type { Capabilities, SockSendfile, TransferReport } from '../api.js';
 import { type CoreOptions, coreFromInstance } from '../core.js';
-import { codedError } from '../errors.js';
+import { ErrorCodes, codedError } from '../errors.js';
 import { createWebEntry } from '../web/entry.js';
 import type { FsFileLike } from '../web/host.js';
 import * as coreExports from './core.wasm';
@@ -36,6 +36,6 @@ interface DenoLike { open(path: string | URL, options: { read: boolean }): Promi
 /** Opens a file for reading with Deno.open (needs --allow-read): the FsFile itself. */
 export async function openFile(path: string | URL): Promise<FsFileLike> {
   const deno = (globalThis as { Deno?: DenoLike }).Deno;
-  if (!deno) throw codedError('ERR_METHOD_NOT_IMPLEMENTED', 'openFile in the Deno entry needs Deno.open: this is not Deno');
+  if (!deno) throw codedError(ErrorCodes.METHOD_NOT_IMPLEMENTED, 'openFile in the Deno entry needs Deno.open: this is not Deno');
   return deno.open(path, { read: true });
 }

@@ -4,14 +4,21 @@
 // host too (it speaks Node).
 //
 // Invariants:
-// - A slot view goes straight to socket.write only for sockets (TCP, Unix-domain, TLS): they
-//   copy the bytes (into the kernel or the TLS engine) before the write callback, after which
-//   the core may reuse the slot. Any other Writable gets a copy it owns.
+// - Every write gets a copy, and the slot goes back to the core as write() returns: Node keeps
+//   a reference to a queued chunk until the peer drains it (libuv's queue, the Writable's
+//   buffer, a TLS socket still handshaking), so writing a slot view would let a peer that stops
+//   reading pin slots every other transfer waits for. A socket's copy comes from a free list and
+//   returns to it in the write callback, when Node holds it no more (fresh buffers would cost
+//   page faults per chunk); a generic Writable gets a buffer of its own, since it may pass the
+//   very object on to a reader.
 // - sendfile runs only on a plain net.Socket with a real fd, and only while Node's own write
 //   queue is empty; otherwise the driver sees AGAIN and the next piece goes through
 //   socket.write, whose callback says the queue drained. No second poll watcher, ever.
 // - Errors a socket emits during a transfer reject the transfer instead of crashing the
-//   process; the listener stays after a failure because Node may emit the error late.
+//   process. The listener goes when the transfer ends, one tick late after a failure on a
+//   destroyed socket (Node emits destroy()'s error on the next tick), so none accumulate.
+// - Nothing of a transfer stays on the socket after it settles: the listeners for a connect
+//   that an abort cut short go too.
 
 import { fstatSync, read as fsRead } from 'node:fs';
 import { Socket } from 'node:net';
@@ -37,6 +44,23 @@ const ECANCELED = 125;
 const ASYNC_WAIT_MS = 50;
 const KIND_REGULAR = 1, KIND_DIR = 2, KIND_FIFO = 3, KIND_SOCKET = 4, KIND_CHAR = 5;
 
+/** Reusable copy buffers for socket writes; at most KEEP spares are kept (a few MiB). */
+class CopyPool {
+  static readonly KEEP = 32;
+  #free: Buffer[] = [];
+
+  take(n: number): Buffer {
+    const b = this.#free.pop();
+    if (b && b.length >= n) return b;
+    return Buffer.allocUnsafeSlow(Math.max(n, b?.length ?? 0));
+  }
+
+  give(b: Buffer): void {
+    if (this.#free.length < CopyPool.KEEP) this.#free.push(b);
+  }
+}
+const copies = new CopyPool();
+
 export class NodeSink implements HostSink {
   readonly key: object;
   readonly kind: SinkKind;
@@ -44,6 +68,7 @@ export class NodeSink implements HostSink {
   #errorListener: ((err: unknown) => void) | null = null;
   #error: unknown;
   #cancel: Int32Array | null = null; // read by an off-thread sendfile: 1 = stop soon
+  #stopWaiting: (() => void) | null = null; // detaches the listeners of a connect being waited for
   readonly #onClose = (): void => this.cancelNative();
 
   constructor(stream: Writable, kind: SinkKind) {
@@ -61,8 +86,8 @@ export class NodeSink implements HostSink {
 
   ready(): void | Promise<void> {
     const s = this.stream;
-    if (s.destroyed) throw codedError('ERR_STREAM_DESTROYED', 'the socket was destroyed');
-    if (s.writableEnded) throw codedError('ERR_STREAM_WRITE_AFTER_END', 'the socket was ended');
+    if (s.destroyed) throw codedError(ErrorCodes.STREAM_DESTROYED, 'the socket was destroyed');
+    if (s.writableEnded) throw codedError(ErrorCodes.WRITE_AFTER_END, 'the socket was ended');
     this.#errorListener = (err) => { if (this.#error === undefined) this.#error = err; };
     s.on('error', this.#errorListener);
     if (this.kind === 'writable') return;
@@ -73,12 +98,17 @@ export class NodeSink implements HostSink {
 
   #connected(sock: Socket): Promise<void> {
     return new Promise((resolve, reject) => {
-      const done = (err?: unknown): void => {
+      const detach = (): void => {
+        this.#stopWaiting = null;
         sock.off('connect', onConnect);
         sock.off('error', onError);
         sock.off('close', onClose);
+      };
+      const done = (err?: unknown): void => {
+        detach();
         if (err) reject(err); else resolve();
       };
+      this.#stopWaiting = detach;
       const onConnect = (): void => done();
       const onError = (err: unknown): void => done(err);
       const onClose = (): void => done(this.#error ?? codedError(ErrorCodes.NOT_CONNECTED, 'socket closed before it connected', 107));
@@ -88,14 +118,28 @@ export class NodeSink implements HostSink {
     });
   }
 
-  write(chunk: Uint8Array, done: (err: unknown) => void): void {
+  write(chunk: Uint8Array, done: (err: unknown) => void): boolean {
     const s = this.stream;
     if (s.destroyed) {
-      queueMicrotask(() => done(this.#error ?? codedError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')));
-      return;
+      queueMicrotask(() => done(this.failure()));
+      return false;
     }
-    const data = this.kind === 'writable' ? Buffer.from(chunk) : chunk;
-    s.write(data, (err?: Error | null) => done(err ?? null));
+    const pooled = this.kind !== 'writable';
+    const copy = pooled ? copies.take(chunk.length) : Buffer.from(chunk);
+    if (pooled) copy.set(chunk);
+    s.write(pooled ? copy.subarray(0, chunk.length) : copy, (err?: Error | null) => {
+      if (pooled) copies.give(copy);
+      // Node reports a write that was cut short by destroy() as a success (a cancelled libuv
+      // write on a destroyed stream calls back with no error): such bytes cannot count as sent.
+      if (!err && s.destroyed) done(this.failure());
+      else done(err ?? null);
+    });
+    return true;
+  }
+
+  /** The socket's own error if it has one (ECONNRESET, the argument of destroy(err)), else a generic one. */
+  failure(): unknown {
+    return (this.stream as Writable & { errored?: unknown }).errored ?? this.#error ?? destroyedError();
   }
 
   /** The flag an off-thread sendfile watches; set when the socket closes or on abort. */
@@ -112,9 +156,15 @@ export class NodeSink implements HostSink {
   }
 
   end(failed: boolean): void {
-    if (!failed && this.#errorListener) this.stream.off('error', this.#errorListener);
+    this.#stopWaiting?.();
+    const s = this.stream;
+    const listener = this.#errorListener;
     this.#errorListener = null;
-    if (this.#cancel) this.stream.off('close', this.#onClose);
+    if (listener) {
+      if (failed && s.destroyed) setImmediate(() => s.off('error', listener));
+      else s.off('error', listener);
+    }
+    if (this.#cancel) s.off('close', this.#onClose);
   }
 }
 
@@ -167,7 +217,7 @@ export class NodeSource implements HostSource {
 const statScratch = new Float64Array(2);
 
 function destroyedError(): Error {
-  return codedError('ERR_STREAM_DESTROYED', 'the socket was destroyed during the transfer');
+  return codedError(ErrorCodes.STREAM_DESTROYED, 'the socket was destroyed during the transfer');
 }
 
 function errnoError(native: NativeBackend, errno: number, syscall: string): Error {
@@ -234,7 +284,7 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
         io: {
           sendfile(offset, length) {
             // A destroyed socket's fd number may already belong to a new socket or file.
-            if (sink.fd !== sockFd) throw destroyedError();
+            if (sink.fd !== sockFd) throw sink.failure();
             // Only with Node's queue empty: otherwise earlier writes would be overtaken.
             if (stream.writableLength > 0) return AGAIN;
             const r = backend.sendfile(sockFd, fileFd, offset, length);
@@ -243,7 +293,7 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
             throw errnoError(backend, -r, 'sendfile');
           },
           sendfileAsync(offset, length, done) {
-            if (sink.fd !== sockFd) { queueMicrotask(() => done(destroyedError(), 0)); return; }
+            if (sink.fd !== sockFd) { queueMicrotask(() => done(sink.failure(), 0)); return; }
             if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
             // The addon dup()s both fds before leaving the thread, so a destroy() now is safe.
             // The worker waits for writability on its dup for up to ASYNC_WAIT_MS instead of

@@ -5,14 +5,14 @@
 // only be set before the first transfer, since the core's memory is laid out once.
 
 import { readFileSync } from 'node:fs';
-import { type Core, type CoreOptions, createCore } from '../core.js';
+import { type Core, type CoreOptions, checkCoreOptions, createCore, tooLateError } from '../core.js';
 
 let core: Core | undefined;
 let options: CoreOptions = {};
 
 export function configureCore(next: CoreOptions): void {
-  if (core) throw new Error('configure() must be called before the first transfer');
-  options = { ...next };
+  if (core) throw tooLateError();
+  options = checkCoreOptions(next);
 }
 
 export function loadCore(): Core {

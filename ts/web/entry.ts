@@ -7,8 +7,8 @@
 // and never grows it (a grow would detach the slot views).
 
 import { makeSockSendfile, type Capabilities, type SockSendfile, type TransferReport } from '../api.js';
-import type { Core, CoreOptions } from '../core.js';
-import { codedError } from '../errors.js';
+import { type Core, type CoreOptions, checkCoreOptions, tooLateError } from '../core.js';
+import { ErrorCodes, codedError } from '../errors.js';
 import { createWebHost } from './host.js';
 
 /**
@@ -35,8 +35,8 @@ export function createWebEntry(instantiate: (options: CoreOptions) => Core): Web
     sockSendfileWithReport: impl.withReport,
     capabilities: () => host.capabilities(),
     configure(next: CoreOptions): void {
-      if (core) throw new Error('configure() must be called before the first transfer');
-      options = { ...WEB_CORE_DEFAULTS, ...next };
+      if (core) throw tooLateError();
+      options = { ...WEB_CORE_DEFAULTS, ...checkCoreOptions(next) };
     },
   };
 }
@@ -44,7 +44,7 @@ export function createWebEntry(instantiate: (options: CoreOptions) => Core): Web
 /** openFile for runtimes without a file system: a rejection with a code, never a throw. */
 export function noFileSystem(runtime: string): (path: unknown) => Promise<never> {
   return async () => {
-    throw codedError('ERR_METHOD_NOT_IMPLEMENTED',
+    throw codedError(ErrorCodes.METHOD_NOT_IMPLEMENTED,
       `openFile is not available on ${runtime} (no file system): pass a Blob, File or ReadableStream of bytes as the file`);
   };
 }

@@ -6,8 +6,8 @@
 // - Imports nothing from `node:*` and nothing from ts/node/: it must bundle for runtimes that
 //   have neither. Deno's FsFile and workerd's sockets are duck-typed, so no runtime types leak in.
 // - Every chunk handed to the WritableStream is a fresh Uint8Array the stream owns: a web sink
-//   may keep the very object after its write promise settles, and the core reuses its slot as
-//   soon as `done` is called.
+//   may keep the very object after its write promise settles. The copy is made as write()
+//   returns, which hands the slot back to the core at once (a stalled stream pins no slot).
 // - Writes go through one writer, in order, and the next one waits for `writer.ready` while
 //   `desiredSize <= 0` and a write of ours is still in flight. `done` is called when the stream's write promise settles, so bytesSent
 //   counts bytes the sink accepted, not bytes queued.
@@ -101,7 +101,7 @@ export class WebSink implements HostSink {
 
   async ready(): Promise<void> {
     if (this.stream.locked) {
-      throw codedError('ERR_INVALID_STATE', 'the WritableStream is locked: release its writer before sockSendfile');
+      throw codedError(ErrorCodes.INVALID_STATE, 'the WritableStream is locked: release its writer before sockSendfile');
     }
     const writer = this.stream.getWriter();
     this.#writer = writer;
@@ -113,18 +113,21 @@ export class WebSink implements HostSink {
     // 0 is a full stream or a closed one; writing to a closed one trips an internal assertion
     // in Node 20 instead of the spec's TypeError, so it is refused here.
     if (writer.desiredSize === 0 && await settledAlready(writer.closed)) {
-      throw Object.assign(new TypeError('the WritableStream is closed'), { code: 'ERR_INVALID_STATE' });
+      throw Object.assign(new TypeError('the WritableStream is closed'), { code: ErrorCodes.INVALID_STATE });
     }
   }
 
-  write(chunk: Uint8Array, done: (err: unknown) => void): void {
+  write(chunk: Uint8Array, done: (err: unknown) => void): boolean {
     const writer = this.#writer;
     if (!writer) {
-      queueMicrotask(() => done(codedError('ERR_INVALID_STATE', 'the transfer has ended')));
-      return;
+      queueMicrotask(() => done(codedError(ErrorCodes.INVALID_STATE, 'the transfer has ended')));
+      return false;
     }
+    // A copy: a stream may hold a chunk for as long as its consumer likes (and may transfer
+    // its buffer), so the slot goes back to the core now.
     this.#waiting.push({ chunk: chunk.slice(), done });
     void this.#pump(writer);
+    return true;
   }
 
   // Hands waiting chunks to the writer in order, each once the stream has room for it.
@@ -215,7 +218,7 @@ export class StreamSource implements HostSource {
 
   examine(): SourceInfo {
     if (this.stream.locked) {
-      throw codedError('ERR_INVALID_STATE', 'the ReadableStream is locked: release its reader before sockSendfile');
+      throw codedError(ErrorCodes.INVALID_STATE, 'the ReadableStream is locked: release its reader before sockSendfile');
     }
     return { size: -1, sequential: true };
   }
