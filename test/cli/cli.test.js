@@ -73,23 +73,35 @@ test('send: TCP with offset and count, IPv6, Unix-domain', async () => {
   }
 });
 
-test('serve: prints where it listens, sends the file to each client, stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, [bin, 'serve', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const line = await new Promise((resolve, reject) => {
+/** Starts `serve FILE --port 0`; resolves once it printed where it listens. */
+async function startServe(path) {
+  const child = spawn(process.execPath, [bin, 'serve', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { child, stderr: '', line: '', port: 0 };
+  child.stderr.on('data', (d) => { out.stderr += d; });
+  out.line = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
-    child.on('close', () => reject(new Error('serve exited early')));
+    child.on('close', () => reject(new Error(`serve exited early: ${out.stderr}`)));
   });
-  const m = /^listening on 127\.0\.0\.1:(\d+)$/.exec(line);
-  assert.ok(m, line);
+  out.port = Number(/:(\d+)$/.exec(out.line)?.[1]);
+  return out;
+}
+
+/** Everything a client socket receives until the server ends its side. */
+function readToEnd(sock) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('end', () => resolve(Buffer.concat(chunks)));
+    sock.on('error', reject);
+  });
+}
+
+test('serve: prints where it listens, sends the file to each client, stops on SIGTERM', async () => {
+  const { child, line, port } = await startServe(file);
+  assert.match(line, /^listening on 127\.0\.0\.1:\d+$/);
   for (let i = 0; i < 3; i++) {
-    const got = await new Promise((resolve, reject) => {
-      const chunks = [];
-      const s = net.connect(Number(m[1]), '127.0.0.1');
-      s.on('data', (d) => chunks.push(d));
-      s.on('end', () => resolve(Buffer.concat(chunks)));
-      s.on('error', reject);
-    });
+    const got = await readToEnd(net.connect(port, '127.0.0.1'));
     assert.is(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(data).digest('hex'));
   }
   child.kill('SIGTERM');
@@ -100,16 +112,9 @@ test('serve: prints where it listens, sends the file to each client, stops on SI
 test('serve: a file removed after start-up fails that client only; the server keeps serving', async () => {
   const own = join(dir, 'served.bin');
   writeFileSync(own, data);
-  const child = spawn(process.execPath, [bin, 'serve', own, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  const served = await startServe(own);
+  const { child, port } = served;
   try {
-    const line = await new Promise((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
-      child.on('close', () => reject(new Error(`serve exited early: ${stderr}`)));
-    });
-    const port = Number(/:(\d+)$/.exec(line)[1]);
     const fetchAll = () => new Promise((resolve, reject) => {
       const chunks = [];
       const s = net.connect(port, '127.0.0.1');
@@ -119,7 +124,7 @@ test('serve: a file removed after start-up fails that client only; the server ke
     });
     rmSync(own);
     assert.is((await fetchAll()).length, 0, 'nothing sent for a missing file');
-    assert.match(stderr, /ENOENT|no such file/);
+    assert.match(served.stderr, /ENOENT|no such file/);
     writeFileSync(own, data);
     const got = await fetchAll();
     assert.ok(got.equals(data), 'the next client gets the whole file');
@@ -134,32 +139,19 @@ test('serve: SIGTERM ends a client that was served but keeps its connection open
   const small = join(dir, 'small.bin');
   const smallData = randomBytes(1000);
   writeFileSync(small, smallData);
-  const child = spawn(process.execPath, [bin, 'serve', small, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  const served = await startServe(small);
+  const { child, port } = served;
   const exited = new Promise((r) => child.on('close', (code, signal) => r({ code, signal })));
   let client;
   try {
-    const line = await new Promise((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
-      child.on('close', () => reject(new Error(`serve exited early: ${stderr}`)));
-    });
-    const port = Number(/:(\d+)$/.exec(line)[1]);
     // Reads the whole file and sees the server's FIN, but never ends its own side.
     client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    client.on('error', () => {});
-    const got = await new Promise((resolve, reject) => {
-      const chunks = [];
-      client.on('data', (d) => chunks.push(d));
-      client.on('end', () => resolve(Buffer.concat(chunks)));
-      client.on('error', reject);
-    });
+    const got = await readToEnd(client);
     assert.ok(got.equals(smallData), 'the client got the file');
     // The server logs each client after its transfer: wait for it so the signal finds the
     // connection idle, not mid-transfer.
-    for (let i = 0; i < 100 && !/sent 1000 bytes/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.match(stderr, /sent 1000 bytes/);
+    for (let i = 0; i < 100 && !/sent 1000 bytes/.test(served.stderr); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(served.stderr, /sent 1000 bytes/);
     child.kill('SIGTERM');
     // Less than the 5 s grace: a connection with nothing left to send is not waited for.
     const r = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 4000))]);
