@@ -86,14 +86,15 @@ typedef struct {
   int64_t length;
   int64_t max_wait_ms;
   int64_t result;
+  int64_t late; /* -errno that ended the call after bytes moved, or 0 */
 } async_req;
 
 static void async_execute(napi_env env, void *data) {
   (void)env;
   async_req *req = data;
   if (req->result != 0) return; /* dup failed: nothing to do, the errno is already set */
-  req->result =
-      ss_sendfile_wait(req->sock, req->file, req->offset, req->length, req->max_wait_ms, req->cancel);
+  req->result = ss_sendfile_wait(req->sock, req->file, req->offset, req->length, req->max_wait_ms,
+                                 req->cancel, &req->late);
 }
 
 static int is_nullish(napi_env env, napi_value v) {
@@ -136,13 +137,14 @@ static void async_complete(napi_env env, napi_status status, void *data) {
   ss_close(req->file);
   int64_t result = status == napi_cancelled ? -ECANCELED : req->result;
 
-  napi_value cb, global, arg;
+  napi_value cb, global, args[2];
   if (napi_get_reference_value(env, req->callback, &cb) == napi_ok && cb != NULL &&
       napi_get_global(env, &global) == napi_ok) {
-    arg = num(env, (double)result);
+    args[0] = num(env, (double)result);
+    args[1] = num(env, status == napi_cancelled ? 0 : (double)req->late);
     /* A throwing callback surfaces as the process's uncaught exception, like any other. */
     napi_value ignored;
-    if (napi_call_function(env, global, cb, 1, &arg, &ignored) == napi_pending_exception) {
+    if (napi_call_function(env, global, cb, 2, args, &ignored) == napi_pending_exception) {
       napi_value err;
       napi_get_and_clear_last_exception(env, &err);
       napi_fatal_exception(env, err);
@@ -158,7 +160,8 @@ static void async_complete(napi_env env, napi_status status, void *data) {
  * sendfileAsync(sockFd, fileFd, offset, length, callback, cancel?, maxWaitMs?) -> 0 when queued,
  * -EINVAL (and no callback) when an argument is not of the right kind. A bad fd is queued anyway
  * and reported to the callback, so fd errors reach the caller the same way whether found now or
- * on the thread. The callback gets what ss_sendfile_wait returns.
+ * on the thread. The callback gets (result, late): what ss_sendfile_wait returns, and the error
+ * that ended it after bytes moved (0 if none).
  */
 static napi_value js_sendfile_async(napi_env env, napi_callback_info info) {
   size_t argc = 7;

@@ -47,7 +47,7 @@ static int64_t now_ns(void) {
 }
 
 int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int64_t max_wait_ms,
-                         const int32_t *cancel) {
+                         const int32_t *cancel, int64_t *late) {
   const int64_t budget = max_wait_ms * 1000000; /* ns of waiting this call may spend in all */
   int64_t total = 0;
   int64_t waited = 0;  /* ns spent in earlier waits that ended in progress */
@@ -89,7 +89,8 @@ int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int
     }
     if (err != 0) break;
   }
-  /* Bytes already moved must be reported; an error only counts when nothing moved. */
+  /* Bytes already moved must be reported; an error after them goes out beside them. */
+  if (late != NULL) *late = total > 0 && err != -EAGAIN && err != -ECANCELED ? err : 0;
   return total > 0 ? total : err;
 }
 

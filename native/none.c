@@ -7,6 +7,7 @@
  * its cancel flag); ss_close is a no-op because ss_dup never hands out an fd.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include "sendfile.h"
 
@@ -18,8 +19,9 @@ int64_t ss_sendfile(int sock, int file, int64_t offset, int64_t length) {
 }
 
 int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int64_t max_wait_ms,
-                         const int32_t *cancel) {
+                         const int32_t *cancel, int64_t *late) {
   (void)sock; (void)file; (void)offset; (void)length; (void)max_wait_ms; (void)cancel;
+  if (late != NULL) *late = 0;
   return -ENOSYS;
 }
 

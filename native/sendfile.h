@@ -44,11 +44,13 @@ int64_t ss_sendfile(int sock, int file, int64_t offset, int64_t length);
  * sendfile repeated up to length; on EAGAIN it polls sock for POLLOUT (in slices of at most
  * SS_WAIT_SLICE_MS) and carries on, for at most max_wait_ms of waiting in all (0: stop at the
  * first EAGAIN). *cancel (NULL: none) non-zero stops it before the next sendfile or after the
- * current slice. Returns the total moved if any bytes moved (an error after that is left for the
- * next call to find); otherwise 0 at EOF, -ECANCELED, -EAGAIN when the wait ran out, or -errno.
+ * current slice. Returns the total moved if any bytes moved; otherwise 0 at EOF, -ECANCELED,
+ * -EAGAIN when the wait ran out, or -errno. *late (NULL: not wanted) gets the -errno that ended a
+ * call after bytes moved, or 0: the kernel reports a socket error such as ECONNRESET once, so
+ * the next call would only see EPIPE. EAGAIN and ECANCELED are not errors there.
  */
 int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int64_t max_wait_ms,
-                         const int32_t *cancel);
+                         const int32_t *cancel, int64_t *late);
 
 /* A close-on-exec duplicate of fd, or -errno. */
 int ss_dup(int fd);

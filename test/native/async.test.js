@@ -56,6 +56,25 @@ test('EAGAIN from a peer that does not read: partial total, then -EAGAIN', async
   p.close();
 });
 
+test('a reset after progress: the bytes moved, and beside them the error that ended the call', async () => {
+  // The kernel reports ECONNRESET once: dropped here, the next call would see only EPIPE.
+  const p = await connectedPair();
+  p.client.pause(); // Node's own reader must not be the one to take the error
+  p.peer.once('data', () => p.peer.resetAndDestroy());
+  const [n, late] = await new Promise((resolve) => {
+    assert.is(b.sendfileAsync(socketFd(p.client), fd, 0, SIZE, (...args) => resolve(args), undefined, 5000), 0);
+  });
+  assert.ok(n > 0 && n < SIZE, `moved ${n}`);
+  assert.ok(late === -E.ECONNRESET || late === -E.EPIPE, `late ${late}`);
+  p.close();
+  // A call that ends without an error says so: 0.
+  const q = await connectedPair();
+  const [m, none] = await new Promise((resolve) => b.sendfileAsync(socketFd(q.client), fd, 0, 1000, (...args) => resolve(args)));
+  assert.is(m, 1000);
+  assert.is(none, 0);
+  q.close();
+});
+
 /**
  * 30 rounds of: start a transfer, close both original fds at once, take their numbers back with
  * new files and sockets, and check that only the original connection got bytes, exactly those

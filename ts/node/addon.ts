@@ -35,9 +35,11 @@ export interface NativeBackend {
    * `cancel[0] = 1` (e.g. when the socket is destroyed) and the worker stops before its next
    * sendfile, or within 10 ms of a wait. Keep it alive and its buffer attached until the callback.
    *
-   * `callback` gets, once: the total moved if any bytes moved (an error or cancel after that is
-   * left for the next call to find), else 0 at EOF, -ECANCELED, -EAGAIN when the wait ran out,
-   * or another negative errno. It is always called later, never before this returns. Each call
+   * `callback` gets, once, (result, late): result is the total moved if any bytes moved, else 0
+   * at EOF, -ECANCELED, -EAGAIN when the wait ran out, or another negative errno; late is the
+   * negative errno that ended a call after bytes moved (ECONNRESET, EPIPE, ...), else 0. The
+   * kernel reports such a socket error once, so the next call would not see it. The callback is
+   * always called later, never before this returns. Each call
    * holds a libuv pool thread for up to `maxWaitMs`: keep it small when many transfers run.
    * Returns 0 when queued, or a negative errno (and never calls back) when an argument is not of
    * the right kind (`cancel` not an Int32Array, `maxWaitMs` not an integer in [0, 2^31 - 1]).
@@ -45,7 +47,7 @@ export interface NativeBackend {
    * `cancel` flag already set when called.
    */
   sendfileAsync(sockFd: number, fileFd: number, offset: number, length: number,
-    callback: (result: number) => void, cancel?: Int32Array, maxWaitMs?: number): number;
+    callback: (result: number, late: number) => void, cancel?: Int32Array, maxWaitMs?: number): number;
   /** lseek(fd, offset, SEEK_SET): the new offset or a negative errno. */
   lseek(fd: number, offset: number): number;
   /**

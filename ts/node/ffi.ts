@@ -97,7 +97,7 @@ export function loadFfiBackend(): NativeBackend {
 
   // maxWaitMs is only checked, so that a call the addon would refuse is refused here too.
   function sendfileAsync(sock: number, file: number, offset: number, length: number,
-    callback: (result: number) => void, cancel?: Int32Array, maxWaitMs?: number): number {
+    callback: (result: number, late: number) => void, cancel?: Int32Array, maxWaitMs?: number): number {
     if (typeof callback !== 'function') return -E.EINVAL;
     if (cancel != null && !(cancel instanceof Int32Array && cancel.length >= 1)) return -E.EINVAL;
     if (maxWaitMs != null && !(typeof maxWaitMs === 'number' && Number.isInteger(maxWaitMs) &&
@@ -107,6 +107,7 @@ export function loadFfiBackend(): NativeBackend {
     const bad = badFd(sock) || badFd(file);
     if (bad === -E.EINVAL) return bad;
     let result = bad;
+    let late = 0;
     if (!bad && cancel && Atomics.load(cancel, 0) !== 0) result = -E.ECANCELED;
     else if (!bad) {
       let total = 0;
@@ -114,11 +115,12 @@ export function loadFfiBackend(): NativeBackend {
         const n = sendfileOnce(sock, file, offset + total, length - total);
         if (n > 0) { total += n; continue; }
         if (n < 0 && total === 0) total = n;
+        else if (n < 0 && n !== -E.EAGAIN) late = n; // the addon's rule: see sendfile.h
         break;
       }
       result = total;
     }
-    queueMicrotask(() => callback(result));
+    queueMicrotask(() => callback(result, late));
     return 0;
   }
 

@@ -137,9 +137,12 @@ export class NodeSink implements HostSink {
     return true;
   }
 
-  /** The socket's own error if it has one (ECONNRESET, the argument of destroy(err)), else a generic one. */
-  failure(): unknown {
-    return (this.stream as Writable & { errored?: unknown }).errored ?? this.#error ?? destroyedError();
+  /**
+   * The socket's own error if it has one (ECONNRESET, the argument of destroy(err)), else
+   * `otherwise` (what our own syscall saw), else a generic one.
+   */
+  failure(otherwise?: Error | null): unknown {
+    return (this.stream as Writable & { errored?: unknown }).errored ?? this.#error ?? otherwise ?? destroyedError();
   }
 
   /** The flag an off-thread sendfile watches; set when the socket closes or on abort. */
@@ -280,11 +283,15 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
       if (sockFd < 0) return { reason: 'the socket has no file descriptor' };
       const fileFd = source.fd;
       const stream = sink.stream;
+      // An error that ended an off-thread call after it moved bytes: those bytes are reported
+      // first, and the next call fails with it (the kernel would not say it twice).
+      let late: Error | null = null;
       return {
         io: {
           sendfile(offset, length) {
-            // A destroyed socket's fd number may already belong to a new socket or file.
-            if (sink.fd !== sockFd) throw sink.failure();
+            // A destroyed socket's fd number may already belong to a new socket or file. When
+            // Node saw the socket's error first (a read), our sendfile got only EPIPE.
+            if (sink.fd !== sockFd || late) throw sink.failure(late);
             // Only with Node's queue empty: otherwise earlier writes would be overtaken.
             if (stream.writableLength > 0) return AGAIN;
             const r = backend.sendfile(sockFd, fileFd, offset, length);
@@ -293,12 +300,13 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
             throw errnoError(backend, -r, 'sendfile');
           },
           sendfileAsync(offset, length, done) {
-            if (sink.fd !== sockFd) { queueMicrotask(() => done(sink.failure(), 0)); return; }
+            if (sink.fd !== sockFd || late) { queueMicrotask(() => done(sink.failure(late), 0)); return; }
             if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
             // The addon dup()s both fds before leaving the thread, so a destroy() now is safe.
             // The worker waits for writability on its dup for up to ASYNC_WAIT_MS instead of
             // coming back at the first EAGAIN; a close or an abort cuts that short.
-            const queued = backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number) => {
+            const queued = backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number, lateErrno: number) => {
+              if (r > 0 && lateErrno < 0) late = errnoError(backend, -lateErrno, 'sendfile');
               if (r >= 0) done(null, r);
               else if (r === -EAGAIN || r === -ECANCELED) done(null, AGAIN);
               else done(errnoError(backend, -r, 'sendfile'), 0);
