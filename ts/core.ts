@@ -50,8 +50,8 @@ export const CORE_EXPORTS: readonly (keyof CoreExports)[] = [
   'memory', 'configure', 'slotPtr', 'slotCount', 'slotSize', 'maxTransfers', 'freeSlots',
   'queueLength', 'takeWake', 'begin', 'next', 'actOffset', 'actLength', 'actSlot',
   'sendfileDone', 'sendfileAgain', 'sendfileError', 'readDone', 'readFailed', 'writeDone',
-  'writeFailed', 'writeDetach', 'detachedWriteDone', 'detachedWriteFailed', 'fail', 'finish', 'sent', 'committed', 'position', 'failure', 'mode',
-  'nativeSent', 'held', 'active',
+  'writeFailed', 'writeDetach', 'detachedWriteDone', 'detachedWriteFailed', 'fail', 'finish',
+  'sent', 'committed', 'position', 'failure', 'mode', 'nativeSent', 'held', 'active',
 ];
 
 /** Memory sizing, fixed when the core starts. */

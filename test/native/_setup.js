@@ -12,6 +12,18 @@ export const addonFile = join(root, 'dist/native', target, 'sock_sendfile.node')
 export const CI = process.env.CI === 'true';
 const work = join(root, '.tmp/native-test');
 
+/** The npm devDependency's Bun, and why it cannot start ('' when it can). */
+export const bun = join(root, 'node_modules/.bin/bun');
+export function bunStartFailure() {
+  try {
+    if (!existsSync(bun)) throw new Error('node_modules/.bin/bun missing');
+    execFileSync(bun, ['--version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return '';
+  } catch (err) {
+    return `Bun does not start: ${(err.stderr || err.message || String(err)).toString().trim().split('\n').pop()}`;
+  }
+}
+
 /** Builds the addon if dist/ lacks it (build.sh's step may not have run); true if it exists. */
 export function ensureAddon() {
   if (!existsSync(addonFile)) {

@@ -3,22 +3,11 @@
 // Outside CI a Bun that cannot start is a skip; with CI=true, a failure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CI, root, ensureAddon, bundleAddon, runChild, lastJson, fixture } from './_setup.js';
+import { CI, bun, bunStartFailure, ensureAddon, bundleAddon, runChild, lastJson, fixture } from './_setup.js';
 
 assert.ok(ensureAddon(), 'native/build.sh did not produce the addon');
 const bundle = await bundleAddon();
-const bun = join(root, 'node_modules/.bin/bun');
-
-let why = '';
-try {
-  if (!existsSync(bun)) throw new Error('node_modules/.bin/bun missing');
-  execFileSync(bun, ['--version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
-} catch (err) {
-  why = `Bun does not start: ${(err.stderr || err.message || String(err)).toString().trim().split('\n').pop()}`;
-}
+const why = bunStartFailure();
 
 if (why) {
   if (CI) {

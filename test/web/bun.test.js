@@ -3,22 +3,12 @@
 // Outside CI a Bun that cannot start is a skip; with CI=true, a failure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CI, root, runChild, lastJson } from '../native/_setup.js';
+import { CI, bun, bunStartFailure, root, runChild, lastJson } from '../native/_setup.js';
 
-const bun = join(root, 'node_modules/.bin/bun');
 const fixture = fileURLToPath(new URL('fixtures/bun-web.js', import.meta.url));
-
-let why = '';
-try {
-  if (!existsSync(bun)) throw new Error('node_modules/.bin/bun missing');
-  execFileSync(bun, ['--version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
-} catch (err) {
-  why = `Bun does not start: ${(err.stderr || err.message || String(err)).toString().trim().split('\n').pop()}`;
-}
+const why = bunStartFailure();
 
 if (why && CI) {
   test('Bun starts (required with CI=true)', () => { assert.unreachable(why); });
