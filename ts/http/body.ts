@@ -203,8 +203,13 @@ function respondWithFD(stream: ServerHttp2Stream, status: number, headers: Heade
 /** Sends status, headers and the file body to `t`; resolves when the body ended or failed. */
 export function respondFile(t: Target, status: number, headers: Headers, body: FileBody, signal?: AbortSignal): Promise<BodyResult> {
   if (t.kind === 'http1') {
-    const conn = t.req.socket as Socket & { encrypted?: boolean };
-    if (nativeBackend() && !conn.encrypted) return http1Native(t.res, t.req, status, headers, body, signal);
+    // A connection with no descriptor of its own (Bun's node:http gives an emulated socket)
+    // or with TLS on it takes the response stream.
+    const conn = t.req.socket as Socket & { encrypted?: boolean; _handle?: { fd?: number } | null };
+    const fd = conn._handle?.fd;
+    if (nativeBackend() && !conn.encrypted && typeof fd === 'number' && fd >= 0) {
+      return http1Native(t.res, t.req, status, headers, body, signal);
+    }
     return streamed(t, status, headers, body, signal);
   }
   const stream = t.kind === 'http2-stream' ? t.stream : t.res.stream;
