@@ -10,7 +10,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { sha, tempDir, within } from '../lib.js';
 
-export { sha, within };
+export { sha, within, tempDir };
 export const lib = await import('../../dist/http.js');
 export const node = await import('../../dist/node.js');
 export const nativeOn = process.env.SOCK_SENDFILE_NATIVE !== '0' && node.capabilities().native;
@@ -96,7 +96,11 @@ export function rawClient(port) {
           headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
         }
         const bodyless = head || status === 304 || status === 204 || status < 200;
-        const len = bodyless ? 0 : Number(headers['content-length'] ?? NaN);
+        let len = bodyless ? 0 : Number(headers['content-length'] ?? NaN);
+        if (Number.isNaN(len) && headers.connection === 'close') { // body until the peer closes (Node's own 400s)
+          while (!closed) await waitMore();
+          len = buf.length - end - 4;
+        }
         if (Number.isNaN(len)) throw new Error(`response without Content-Length: ${lines[0]} ${JSON.stringify(headers)}`);
         while (buf.length < end + 4 + len && !closed) await waitMore();
         if (buf.length < end + 4 + len) return { closed: true, status, headers, rest: buf.subarray(end + 4) };
