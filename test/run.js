@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file in its own process, bounded in time, and ends with the plain line
-// "N passed, N failed" that CI reads (skips are counted on the line before it). Files under test/node/ run three times: under
-// Node with the native backend as loaded, under Node with SOCK_SENDFILE_NATIVE=0 (the buffered
+// "N passed, N failed" that CI reads (skips are counted on the line before it). Files under test/node/
+// and test/http/ run three times: under Node with the native backend as loaded, under Node with SOCK_SENDFILE_NATIVE=0 (the buffered
 // path only), and under Bun (npm devDependency) with the native backend as loaded. A Bun that
 // cannot start is a skip with its reason, and a failure when CI=true.
 //
@@ -37,7 +37,7 @@ function bunUnavailable() {
 
 function runs(file) {
   const rel = relative(root, file);
-  if (rel.startsWith(join('test', 'node') + '/')) {
+  if (rel.startsWith(join('test', 'node') + '/') || rel.startsWith(join('test', 'http') + '/')) {
     return [{ label: `${rel} [native as loaded]`, env: {} },
             { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } },
             { label: `${rel} [bun]`, env: {}, runtime: 'bun' }];

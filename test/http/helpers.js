@@ -136,11 +136,13 @@ export function parseMultipart(body, contentType) {
 }
 
 /** A request through http.request, one connection each (agent: false) unless an agent is given; resolves { status, headers, body }. */
-export function request(url, { method = 'GET', headers = {}, agent = false } = {}) {
+export function request(url, { method = 'GET', headers = {}, agent = false, path } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method, headers, agent, rejectUnauthorized: false }, (res) => {
+    // `path` is sent as written: the URL class would resolve %2e%2e away before it left.
+    const target = { protocol: u.protocol, hostname: u.hostname, port: u.port, path: path ?? `${u.pathname}${u.search}` };
+    const req = mod.request({ ...target, method, headers, agent, rejectUnauthorized: false }, (res) => {
       const chunks = [];
       res.on('data', (d) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
