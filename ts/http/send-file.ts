@@ -63,6 +63,9 @@ export interface SendFileOptions extends CacheOptions {
   followSymlinks?: boolean;
   /** Called with the headers just before they are written; change them in place. */
   headers?: (headers: Headers, info: FileInfo) => void;
+  /** Bodies of at most this many bytes (one range) are read and written with the headers in
+   *  one write instead of a header write plus sendfile (default 65536; 0: always sendfile). */
+  inlineMax?: number;
   /** Aborting ends the body early (the connection is closed). */
   signal?: AbortSignal;
 }
@@ -114,6 +117,9 @@ function targetOf(req: RequestLike, res: ResponseLike): Target {
 }
 
 const DEFAULT_INDEX = ['index.html'];
+// Measured with the HTTP benchmark (README): at 16 KiB one write of headers and body costs
+// less server CPU than a header write plus sendfile; at 1 MiB sendfile costs less.
+const DEFAULT_INLINE_MAX = 64 * 1024;
 const ALLOW = 'GET, HEAD';
 
 /** Options checked once (serveStatic checks them at creation, sendFile per call). */
@@ -131,6 +137,7 @@ export interface ResolvedOptions {
   followSymlinks: boolean;
   cacheControl: string | null;
   headers?: SendFileOptions['headers'];
+  inlineMax: number;
   signal?: AbortSignal;
 }
 
@@ -158,6 +165,8 @@ export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
     throw httpTypeError('options.contentType must be a string, false or a function');
   }
   if (o.headers !== undefined && typeof o.headers !== 'function') throw httpTypeError('options.headers must be a function');
+  const inlineMax = o.inlineMax ?? DEFAULT_INLINE_MAX;
+  if (!Number.isSafeInteger(inlineMax) || inlineMax < 0) throw httpValueError(`options.inlineMax must be a non-negative integer (got ${String(inlineMax)})`);
   return {
     root: o.root === undefined ? null : rootFor(o.root),
     etag: o.etag !== false,
@@ -172,6 +181,7 @@ export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
     followSymlinks: o.followSymlinks === true,
     cacheControl: cacheControlFor(o),
     headers: o.headers,
+    inlineMax,
     signal: o.signal,
   };
 }
@@ -376,6 +386,6 @@ async function respondOpened(t: Target, view: RequestView, o: ResolvedOptions, o
     respondSimple(t, status, headers, null);
     return { status, bytesSent: 0, path: 'none', complete: true };
   }
-  const r = await respondFile(t, status, headers, body, o.signal);
+  const r = await respondFile(t, status, headers, body, o.inlineMax, o.signal);
   return { status, bytesSent: r.bytesSent, path: r.path, complete: r.complete, ...(r.error !== undefined ? { error: r.error } : {}) };
 }
