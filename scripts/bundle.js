@@ -24,13 +24,17 @@ const common = {
   outdir: 'dist',
 };
 
-await build({ ...common, platform: 'node', entryPoints: { node: 'ts/entries/node.ts', cli: 'ts/cli.ts' } });
-// The HTTP layer is a client of the Node entry: that import stays an import of ./node.js.
-const nodeEntryExternal = {
-  name: 'node-entry-external',
-  setup(b) { b.onResolve({ filter: /\/entries\/node\.js$/ }, () => ({ path: './node.js', external: true })); },
-};
-await build({ ...common, platform: 'node', packages: 'external', entryPoints: { http: 'ts/entries/http.ts' }, plugins: [nodeEntryExternal] });
+
+// An entry imported by another stays an import of its own bundle (one copy per process):
+// the HTTP layer imports ./node.js, the CLI's `http` command ./http.js.
+const entryExternal = (name) => ({
+  name: `${name}-entry-external`,
+  setup(b) { b.onResolve({ filter: new RegExp(`/entries/${name}\\.js$`) }, () => ({ path: `./${name}.js`, external: true })); },
+});
+await build({
+  ...common, platform: 'node', entryPoints: { node: 'ts/entries/node.ts', cli: 'ts/cli.ts' }, plugins: [entryExternal('http')],
+});
+await build({ ...common, platform: 'node', packages: 'external', entryPoints: { http: 'ts/entries/http.ts' }, plugins: [entryExternal('node')] });
 await build({ ...common, platform: 'neutral', entryPoints: { abi: 'wasm/abi.ts' } });
 await build({ ...common, platform: 'neutral', entryPoints: { web: 'ts/entries/web.ts' }, loader: { '.wasm': 'binary' } });
 await build({
