@@ -19,7 +19,7 @@ import { CI, sha, tempDir as tempDirIn } from '../lib.js';
 export { CI, sha };
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-// SOCK_SENDFILE_WASI_DIST (also read by scripts/build-wasi.sh) must lie inside the project, so
+// SOCK_SENDFILE_WASI_DIST (also read by wasi/build.sh) must lie inside the project, so
 // the transpiled library and jco-preopen.js resolve @bytecodealliance/preview2-shim.
 export const wasiDist = process.env.SOCK_SENDFILE_WASI_DIST || join(root, 'dist', 'wasi');
 export const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
@@ -41,7 +41,7 @@ export function gated(test, assert, missing, register) {
 export function missingArtifacts(...names) {
   const gone = names.filter((n) => !existsSync(join(wasiDist, n)));
   if (!gone.length) return null;
-  return `${gone.join(', ')} not in ${wasiDist} (run bash scripts/build-wasi.sh)`;
+  return `${gone.join(', ')} not in ${wasiDist} (run bash wasi/build.sh)`;
 }
 
 export const tempDir = () => tempDirIn('wasi');

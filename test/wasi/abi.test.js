@@ -1,4 +1,4 @@
-// ABI drift: the hand-declared canonical-ABI imports (wasm/wasi/imports.ts) and the renamed
+// ABI drift: the hand-declared canonical-ABI imports (wasi/guest/imports.ts) and the renamed
 // exports of each component's core module must match what componentEmbed({dummy: true})
 // generates for the same world of wit/, name for name and signature for signature. jco names
 // the dummy's imports in the new style (`cm32p2|wasi:io/streams@0.2`, `error_drop`); ours use
@@ -84,7 +84,7 @@ async function dummyFor(world) {
   const { componentEmbed } = await import('@bytecodealliance/jco');
   const { _addPreopen } = await import('@bytecodealliance/preview2-shim/filesystem');
   _addPreopen('/', '/');
-  return componentEmbed({ dummy: true, witPath: join(root, 'wit'), world });
+  return componentEmbed({ dummy: true, witPath: join(root, 'wasi', 'wit'), world });
 }
 
 const worlds = ['sock-sendfile-command', 'sock-sendfile-library'];

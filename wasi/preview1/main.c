@@ -10,7 +10,7 @@
  *
  * Invariants:
  * - The accounting is the AssemblyScript core's (wasm/transfer.ts, linked into this module by
- *   wasm-merge, see scripts/wasi/build-preview1.sh): this file performs the READ and WRITE
+ *   wasm-merge, see wasi/build.sh): this file performs the READ and WRITE
  *   actions core_next() returns and reports them; it never decides offsets or lengths.
  * - The core lives in this module's memory below everything wasm-ld placed (data, stack,
  *   heap); check_layout() refuses to run otherwise, so a linking mistake cannot corrupt data.

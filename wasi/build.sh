@@ -24,8 +24,8 @@ start=$(date +%s)
 rm -rf "$out"
 mkdir -p "$out"
 
-node scripts/wasi/build-component.js "$out"
-cp scripts/wasi/preopen.js "$out/jco-preopen.js"
+node wasi/tools/build-component.js "$out"
+cp wasi/tools/preopen.js "$out/jco-preopen.js"
 
 # --- preview1: toolchain ------------------------------------------------------------------
 PKGS="clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32"
@@ -64,12 +64,12 @@ else
   GLOBAL_BASE=262144
   tmp="$out/.preview1"
   mkdir -p "$tmp"
-  "$bin/asc" --config wasm/wasi/asconfig.json wasm/wasi/preview1-core.ts \
+  "$bin/asc" --config wasi/guest/asconfig.json wasi/guest/preview1-core.ts \
     --importMemory --noExportMemory --memoryBase 1024 -o "$tmp/core.wasm"
   clang-19 --target=wasm32-wasi -Os -Wall -Wextra -Werror \
     -o "$tmp/shell.wasm" wasi/preview1/main.c \
     -Wl,--global-base=$GLOBAL_BASE -Wl,--strip-all
-  node scripts/wasi/link-preview1.js "$tmp/shell.wasm" "$tmp/core.wasm" \
+  node wasi/tools/link-preview1.js "$tmp/shell.wasm" "$tmp/core.wasm" \
     "$out/sock-sendfile-preview1.wasm" $GLOBAL_BASE
   rm -rf "$tmp"
 fi

@@ -18,9 +18,9 @@
 // - The core runs one transfer at a time here: one guest thread, each action completed before
 //   next() is called again, so ACT_WAIT can only mean a bug.
 
-import { ACT_DONE, ACT_FAIL, ACT_READ, ACT_WRITE, FAIL_IO, FAIL_PROTOCOL, NO_ENTRY } from "../abi";
-import * as pool from "../pool";
-import * as tx from "../transfer";
+import { ACT_DONE, ACT_FAIL, ACT_READ, ACT_WRITE, FAIL_IO, FAIL_PROTOCOL, NO_ENTRY } from "../../wasm/abi";
+import * as pool from "../../wasm/pool";
+import * as tx from "../../wasm/transfer";
 import * as w from "./imports";
 import { RET, RET2, arm, disarm, msgBytes, msgReset, msgStr, msgU64 } from "./mem";
 import { fsErrorName } from "./errors";

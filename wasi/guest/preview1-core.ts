@@ -5,13 +5,13 @@
 //
 // Invariants:
 // - Compiled with --importMemory: the core lives in the C module's memory, below the C side's
-//   data, stack and heap (scripts/wasi/build-preview1.sh places both, and main.c checks at
+//   data, stack and heap (wasi/build.sh places both, and main.c checks at
 //   start that the two regions do not overlap), so C reads and writes the core's slots by
 //   plain pointers.
 // - No imports but that memory, no start function, no heap use: the C side owns the process.
 
-import * as pool from "../pool";
-import * as tx from "../transfer";
+import * as pool from "../../wasm/pool";
+import * as tx from "../../wasm/transfer";
 
 export function core_configure(transfers: i32, slots: i32, slotSize: i32, depth: i32): i32 {
   return pool.configure(transfers, slots, slotSize, depth, 0, 0);
