@@ -34,7 +34,7 @@ drop() { rm -f "$out/sock_sendfile.node" "$out/sock_sendfile_none.node"; }
 
 build() { # build <output> <backend .c>
   local log="$tmp/$(basename "$1").log" rc
-  "$CC" "${flags[@]}" -o "$tmp/$(basename "$1")" native/binding.c native/errname.c "$2" -lm >"$log" 2>&1
+  "$CC" "${flags[@]}" -o "$tmp/$(basename "$1")" native/binding.c "$2" -lm >"$log" 2>&1
   rc=$?
   if [ "$rc" -ne 0 ]; then
     drop

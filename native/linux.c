@@ -112,17 +112,11 @@ int64_t ss_lseek(int fd, int64_t offset) {
   return r < 0 ? -(int64_t)errno : (int64_t)r;
 }
 
-int ss_fstat(int fd, double *size, int *kind) {
+int ss_fstat(int fd, double *size, int *type) {
   struct stat st;
   if (fstat(fd, &st) != 0) return -errno;
   *size = (double)st.st_size;
-  if (S_ISREG(st.st_mode)) *kind = SS_KIND_FILE;
-  else if (S_ISDIR(st.st_mode)) *kind = SS_KIND_DIR;
-  else if (S_ISFIFO(st.st_mode)) *kind = SS_KIND_FIFO;
-  else if (S_ISSOCK(st.st_mode)) *kind = SS_KIND_SOCKET;
-  else if (S_ISCHR(st.st_mode)) *kind = SS_KIND_CHAR;
-  else if (S_ISBLK(st.st_mode)) *kind = SS_KIND_BLOCK;
-  else *kind = SS_KIND_OTHER;
+  *type = (int)(st.st_mode & S_IFMT);
   return 0;
 }
 

@@ -140,7 +140,7 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
       }
       if (info.sequential && off !== 0) {
         // A byte stream can discard its way to the offset; a pipe or device cannot seek.
-        if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`, 29);
+        if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`);
         if ((await source.skip(off)) < off) return { bytesSent: 0, nativeBytes: 0, path: 'buffered' };
       }
       const io: TransferIO = {
