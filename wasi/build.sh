@@ -66,7 +66,8 @@ else
   mkdir -p "$tmp"
   "$bin/asc" --config wasi/guest/asconfig.json wasi/guest/preview1-core.ts \
     --importMemory --noExportMemory --memoryBase 1024 -o "$tmp/core.wasm"
-  clang-19 --target=wasm32-wasi -Os -Wall -Wextra -Werror \
+  node wasi/tools/abi-header.js "$tmp/abi.h"
+  clang-19 --target=wasm32-wasi -Os -Wall -Wextra -Werror -I "$tmp" \
     -o "$tmp/shell.wasm" wasi/preview1/main.c \
     -Wl,--global-base=$GLOBAL_BASE -Wl,--strip-all
   node wasi/tools/link-preview1.js "$tmp/shell.wasm" "$tmp/core.wasm" \

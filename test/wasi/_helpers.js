@@ -5,7 +5,7 @@
 // - Every process started here is bounded in time and killed by its own pid, never by name.
 // - Receivers listen on loopback only and live in another process: a synchronous component call
 //   (or node:wasi start()) blocks this thread, so a receiver here would deadlock once the
-//   kernel buffers fill (DESIGN.md section 7).
+//   kernel buffers fill.
 // - A missing artifact or runtime turns a file's tests into skips with the reason printed,
 //   except under CI=true, where the prerequisite test fails instead.
 import { spawn } from 'node:child_process';

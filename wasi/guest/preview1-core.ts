@@ -29,7 +29,7 @@ export function core_act_slot(): i32 { return tx.actionSlot(); }
 export function core_read_done(t: i32, s: i32, n: i32): void { tx.readDone(t, s, n); }
 export function core_read_failed(t: i32, s: i32): void { tx.readFailed(t, s); }
 export function core_write_done(t: i32, s: i32): void { tx.writeDone(t, s); }
-export function core_write_failed(t: i32, s: i32): void { tx.writeFailed(t, s); }
+export function core_write_failed(t: i32, s: i32, accepted: i32): void { tx.writeFailed(t, s, accepted); }
 export function core_fail(t: i32, code: i32): void { tx.fail(t, code); }
 export function core_finish(t: i32): void { tx.finish(t); }
 export function core_sent(t: i32): i64 { return tx.sent(t); }
