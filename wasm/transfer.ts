@@ -13,7 +13,7 @@
 //   `accepted`), so sent() is final without the host adding anything.
 // - A sequential file (FLAG_SEQUENTIAL) starts at offset 0 or not at all (SEEK_REFUSED).
 // - A failure other than an abort is reported (ACT_FAIL) only once nothing is in flight, so
-//   sent() is final; an abort is reported at once and committed() counts what was handed out.
+//   sent() is final; an abort is reported at once and reported() counts what was handed out.
 // - Native falls back (or fails NOT_AVAILABLE) only while nothing was sent or is in flight; any
 //   failure after the first byte is final.
 // - A slot is reused only after the host reported its write (or read) complete, or reported that
