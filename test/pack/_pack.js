@@ -26,7 +26,8 @@ export function packList() {
   return JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts']))[0];
 }
 
-function which(cmd, path = process.env.PATH ?? '') {
+/** The first `cmd` on `path`, or null. */
+export function which(cmd, path = process.env.PATH ?? '') {
   for (const dir of path.split(delimiter)) {
     const p = join(dir, cmd);
     if (dir && existsSync(p)) return p;
