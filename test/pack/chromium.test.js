@@ -1,7 +1,7 @@
 // The browser entry in a real browser: Debian's Chromium (installed by setup.sh when missing)
 // driven by playwright-core with that executable, nothing downloaded. The page
-// (fixtures/page.js) is bundled from the installed tarball twice, by esbuild and by Rollup, the
-// way an application would; both bundles run. Bytes also go over a real WebSocket to a Node
+// (test/web/fixtures/page.js) is bundled from the installed tarball twice, by esbuild and by
+// Rollup, the way an application would; both bundles run. Bytes also go over a real WebSocket to a Node
 // server (the `ws` package) that checks them against what it served the page.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,7 +21,8 @@ const browserPath = setup('chromium');
 
 /** The page bundled by esbuild and by Rollup from a project beside the installed package. */
 async function bundlePage(consumer) {
-  const dir = project(consumer, 'browser-app', { 'page.js': readFileSync(join(root, 'test/pack/fixtures/page.js'), 'utf8') });
+  const fixture = (f) => readFileSync(join(root, 'test/web/fixtures', f), 'utf8');
+  const dir = project(consumer, 'browser-app', { 'page.js': fixture('page.js'), 'streams.js': fixture('streams.js') });
   await build({
     entryPoints: [join(dir, 'page.js')], bundle: true, format: 'esm', platform: 'browser',
     outfile: join(dir, 'out/esbuild.js'), logLevel: 'error',
