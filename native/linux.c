@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,7 +115,14 @@ int64_t ss_lseek(int fd, int64_t offset) {
 
 int ss_fstat(int fd, double *size, int *type) {
   struct stat st;
+#if defined(__x86_64__) || defined(__aarch64__)
+  /* The syscall, not fstat(): glibc 2.33 made fstat a versioned symbol of its own
+   * (fstat64@GLIBC_2.33), which would keep a prebuilt addon from loading on older glibc. On
+   * these two ABIs the kernel's struct stat is glibc's. */
+  if (syscall(SYS_fstat, fd, &st) != 0) return -errno;
+#else
   if (fstat(fd, &st) != 0) return -errno;
+#endif
   *size = (double)st.st_size;
   *type = (int)(st.st_mode & S_IFMT);
   return 0;

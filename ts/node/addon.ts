@@ -1,4 +1,5 @@
-// Loads the N-API addon that native/build.sh builds into dist/native/<platform>-<arch>/, as a
+// Loads the N-API addon that native/build.sh builds into dist/native/<platform>-<arch>/ (a
+// packed tarball also carries native/prebuild.sh's folders for other machines), as a
 // NativeBackend (the contract and the choice of backend are in backend.ts).
 //
 // Invariant: loading never throws; a missing, broken or foreign addon is a null backend with a
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { NativeBackend, NativeLoadResult } from './backend.js';
+import { addonDirName, noAddonReason } from './prebuilds.js';
 
 /** What the addon exports: the backend's functions plus its name as `backend`. */
 type AddonExports = Omit<NativeBackend, 'name'> & { backend: string };
@@ -15,13 +17,14 @@ type AddonExports = Omit<NativeBackend, 'name'> & { backend: string };
 const requireNative = createRequire(import.meta.url);
 
 /**
- * The addon beside the bundle: dist/native/<platform>-<arch>/. A bundle split into chunks runs
- * this module from dist/chunks/, hence the second candidate.
+ * The addon beside the bundle: dist/native/<platform>-<arch>[-musl]/. A bundle split into chunks
+ * runs this module from dist/chunks/, hence the second candidate.
  */
+const nativeDirs = ['./native/', '../native/'].map((base) => new URL(base, import.meta.url));
+
 function addonPath(file: string): string | null {
-  const dir = `native/${process.platform}-${process.arch}/${file}`;
-  for (const base of ['./', '../']) {
-    const path = fileURLToPath(new URL(base + dir, import.meta.url));
+  for (const dir of nativeDirs) {
+    const path = fileURLToPath(new URL(`${addonDirName()}/${file}`, dir));
     if (existsSync(path)) return path;
   }
   return null;
@@ -30,7 +33,7 @@ function addonPath(file: string): string | null {
 export function loadAddon(file: string): NativeLoadResult {
   const path = addonPath(file);
   if (!path) {
-    return { backend: null, reason: `native addon not built (no native/${process.platform}-${process.arch}/${file} beside the bundle)` };
+    return { backend: null, reason: noAddonReason(file, nativeDirs) };
   }
   let m: AddonExports;
   try {
