@@ -118,7 +118,12 @@ test('another Linux architecture: buffered, and the reason names what the packag
 });
 
 test('musl libc (Alpine): buffered, never the glibc addon, and the reason says musl', async () => {
-  const caps = await elsewhere('process.report.getReport = () => ({ header: { glibcVersionRuntime: undefined } });');
+  // What a musl Node maps: its loader instead of glibc's libc.so.6.
+  const caps = await elsewhere(`import { syncBuiltinESMExports } from 'node:module';
+    import fs from 'node:fs';
+    const real = fs.readFileSync;
+    fs.readFileSync = (p, ...a) => p === '/proc/self/maps' ? '7f0000000000-7f0000001000 r-xp 0 08:01 1 /lib/ld-musl-x86_64.so.1\\n' : real(p, ...a);
+    syncBuiltinESMExports();`);
   assert.is(caps.native, false);
   assert.match(caps.reason, /^no prebuilt addon for linux-x64-musl \(musl libc; the Linux prebuilds are for glibc\) in this package, which has linux-arm64, linux-x64$/);
 });

@@ -5,14 +5,19 @@
 //
 // Invariants: never throws. A musl process (Alpine) looks for `<platform>-<arch>-musl` and so is
 // never handed a glibc addon: dlopen() of one fails at best, and with gcompat may load half-working.
-// libc is told by the process's own report (glibcVersionRuntime is set only under glibc); a
-// report that cannot be made counts as glibc, since that is what every prebuild here targets.
+// libc is told by what this process mapped (/proc/self/maps names musl's loader or libc), which
+// costs well under a millisecond; process.report says it too (glibcVersionRuntime is set only
+// under glibc) but costs several, so it is asked only where /proc cannot be read. Neither
+// answering counts as glibc, since that is what every prebuild here targets.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 function isMusl(): boolean {
   if (process.platform !== 'linux') return false;
+  try {
+    return /\/(ld-musl-|libc\.musl-)/.test(readFileSync('/proc/self/maps', 'utf8'));
+  } catch { /* no /proc: ask the report */ }
   const report = process.report as (NodeJS.ProcessReport & { excludeNetwork?: boolean }) | undefined;
   if (typeof report?.getReport !== 'function') return false;
   // The report resolves host names unless told not to: skip that (it can take seconds offline).
