@@ -20,7 +20,7 @@ node scripts/bundle.js
 step "types: dist/types"
 "$bin/tsc" -p tsconfig.json
 
-for part in native/build.sh scripts/build-wasi.sh; do
+for part in native/build.sh native/prebuild.sh wasi/build.sh; do
   if [ -f "$part" ]; then
     step "$part"
     bash "$part"

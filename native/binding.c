@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <node_api.h>
@@ -240,7 +239,7 @@ static napi_value js_lseek(napi_env env, napi_callback_info info) {
   return num(env, (double)ss_lseek(fd, offset));
 }
 
-/* fstat(fd, out: Float64Array(>= 2)) -> 0 or -errno; out = [size, kind] */
+/* fstat(fd, out: Float64Array(>= 2)) -> 0 or -errno; out = [size, st_mode & S_IFMT] */
 static napi_value js_fstat(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, argv, 2)) return num(env, -EINVAL);
@@ -256,10 +255,10 @@ static napi_value js_fstat(napi_env env, napi_callback_info info) {
     return num(env, -EINVAL);
   }
   double size;
-  int kind;
-  if ((r = ss_fstat(fd, &size, &kind))) return num(env, r);
+  int ftype;
+  if ((r = ss_fstat(fd, &size, &ftype))) return num(env, r);
   ((double *)data)[0] = size;
-  ((double *)data)[1] = kind;
+  ((double *)data)[1] = ftype;
   return num(env, 0);
 }
 
@@ -272,31 +271,6 @@ static napi_value js_fadvise_dontneed(napi_env env, napi_callback_info info) {
   return num(env, ss_fadvise_dontneed(fd));
 }
 
-/* errname(n) -> "EAGAIN", or "ERRNO_<n>" when the platform has no name for n */
-static napi_value js_errname(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  char buf[32];
-  const char *name = NULL;
-  double d = NAN;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 &&
-      napi_get_value_double(env, argv[0], &d) != napi_ok) {
-    d = NAN;
-  }
-  if (d == floor(d) && fabs(d) < 1e9) {
-    /* Callers hold -errno results: accept either sign. */
-    name = ss_errname((int)fabs(d));
-  }
-  if (name == NULL) {
-    /* NaN and non-numbers print as ERRNO_NaN rather than a number they are not. */
-    if (d == floor(d) && fabs(d) < 1e15) snprintf(buf, sizeof buf, "ERRNO_%lld", (long long)fabs(d));
-    else snprintf(buf, sizeof buf, "ERRNO_NaN");
-    name = buf;
-  }
-  napi_create_string_latin1(env, name, NAPI_AUTO_LENGTH, &out);
-  return out;
-}
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   static const struct {
     const char *name;
@@ -307,7 +281,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"lseek", js_lseek},
       {"fstat", js_fstat},
       {"fadviseDontneed", js_fadvise_dontneed},
-      {"errname", js_errname},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

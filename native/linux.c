@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,17 +113,18 @@ int64_t ss_lseek(int fd, int64_t offset) {
   return r < 0 ? -(int64_t)errno : (int64_t)r;
 }
 
-int ss_fstat(int fd, double *size, int *kind) {
+int ss_fstat(int fd, double *size, int *type) {
   struct stat st;
+#if defined(__x86_64__) || defined(__aarch64__)
+  /* The syscall, not fstat(): glibc 2.33 made fstat a versioned symbol of its own
+   * (fstat64@GLIBC_2.33), which would keep a prebuilt addon from loading on older glibc. On
+   * these two ABIs the kernel's struct stat is glibc's. */
+  if (syscall(SYS_fstat, fd, &st) != 0) return -errno;
+#else
   if (fstat(fd, &st) != 0) return -errno;
+#endif
   *size = (double)st.st_size;
-  if (S_ISREG(st.st_mode)) *kind = SS_KIND_FILE;
-  else if (S_ISDIR(st.st_mode)) *kind = SS_KIND_DIR;
-  else if (S_ISFIFO(st.st_mode)) *kind = SS_KIND_FIFO;
-  else if (S_ISSOCK(st.st_mode)) *kind = SS_KIND_SOCKET;
-  else if (S_ISCHR(st.st_mode)) *kind = SS_KIND_CHAR;
-  else if (S_ISBLK(st.st_mode)) *kind = SS_KIND_BLOCK;
-  else *kind = SS_KIND_OTHER;
+  *type = (int)(st.st_mode & S_IFMT);
   return 0;
 }
 

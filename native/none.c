@@ -39,8 +39,8 @@ int64_t ss_lseek(int fd, int64_t offset) {
   return -ENOSYS;
 }
 
-int ss_fstat(int fd, double *size, int *kind) {
-  (void)fd; (void)size; (void)kind;
+int ss_fstat(int fd, double *size, int *type) {
+  (void)fd; (void)size; (void)type;
   return -ENOSYS;
 }
 

@@ -20,17 +20,6 @@
 /* Largest offset or length JS can pass exactly: 2^53 - 1. */
 #define SS_MAX_SAFE 9007199254740991.0
 
-/* Kinds written by ss_fstat; the JS side relies on these numbers. */
-enum ss_kind {
-  SS_KIND_OTHER = 0,
-  SS_KIND_FILE = 1,
-  SS_KIND_DIR = 2,
-  SS_KIND_FIFO = 3,
-  SS_KIND_SOCKET = 4,
-  SS_KIND_CHAR = 5,
-  SS_KIND_BLOCK = 6,
-};
-
 /* "linux-sendfile" or "none". */
 extern const char ss_backend[];
 
@@ -46,8 +35,8 @@ int64_t ss_sendfile(int sock, int file, int64_t offset, int64_t length);
  * first EAGAIN). *cancel (NULL: none) non-zero stops it before the next sendfile or after the
  * current slice. Returns the total moved if any bytes moved; otherwise 0 at EOF, -ECANCELED,
  * -EAGAIN when the wait ran out, or -errno. *late (NULL: not wanted) gets the -errno that ended a
- * call after bytes moved, or 0: the kernel reports a socket error such as ECONNRESET once, so
- * the next call would only see EPIPE. EAGAIN and ECANCELED are not errors there.
+ * call after bytes moved, or 0 (EAGAIN and ECANCELED are not errors there). The rule for using
+ * it, and why, is stated once, where it is enforced: ts/node/host.ts, `lateError`.
  */
 int64_t ss_sendfile_wait(int sock, int file, int64_t offset, int64_t length, int64_t max_wait_ms,
                          const int32_t *cancel, int64_t *late);
@@ -60,13 +49,10 @@ void ss_close(int fd);
 /* SEEK_SET: the new offset or -errno. */
 int64_t ss_lseek(int fd, int64_t offset);
 
-/* Size and one of enum ss_kind; 0 or -errno. */
-int ss_fstat(int fd, double *size, int *kind);
+/* Size and file type (st_mode & S_IFMT, which JS reads as fs.constants.S_IF*); 0 or -errno. */
+int ss_fstat(int fd, double *size, int *type);
 
 /* posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED): 0 or -errno. */
 int ss_fadvise_dontneed(int fd);
-
-/* The symbolic name of a positive errno ("EAGAIN"), or NULL when this platform has none for it. */
-const char *ss_errname(int err);
 
 #endif

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs every test file in its own process, bounded in time, and ends with the plain line
-// "N passed, N failed" that CI reads (skips are counted on the line before it). Files under test/node/
-// and test/http/ run three times: under Node with the native backend as loaded, under Node with SOCK_SENDFILE_NATIVE=0 (the buffered
-// path only), and under Bun (npm devDependency) with the native backend as loaded. A Bun that
-// cannot start is a skip with its reason, and a failure when CI=true.
+// "N passed, N failed" that CI reads (skips are counted on the line before it). Files under test/node/ run four times: under
+// Node with the native backend as loaded, under Node with SOCK_SENDFILE_NATIVE=0 (the buffered
+// path only), under Bun with the native backend as loaded, and under Deno's Node compatibility
+// (Bun and Deno are npm devDependencies). A runtime that cannot start is a skip with its reason,
+// and a failure when CI=true. Files under test/http/ run three times: native, SOCK_SENDFILE_NATIVE=0
+// and Bun (not Deno: its node:http was not tried with them).
 //
 // Usage: node test/run.js [filter]   (filter: a substring of the file path)
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,36 +27,48 @@ function findTests(dir) {
   return out;
 }
 
-const bunPath = join(root, 'node_modules', '.bin', 'bun');
-let bunProblem; // undefined: not probed yet; null: Bun runs
-function bunUnavailable() {
-  if (bunProblem === undefined) {
-    const r = spawnSync(bunPath, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-    bunProblem = r.status === 0 ? null : `Bun cannot start (${r.error?.message ?? r.stderr?.trim() ?? `exit ${r.status}`})`;
+// The other runtimes test/node/ runs under, and how each starts a file.
+const RUNTIMES = {
+  bun: { name: 'Bun', path: join(root, 'node_modules', '.bin', 'bun'), args: [], env: {} },
+  // Deno needs every permission the suites use (sockets, files, env, child processes) and the
+  // node_modules npm installed, not its own resolution.
+  deno: {
+    name: 'Deno', path: join(root, 'node_modules', '.bin', 'deno'),
+    args: ['run', '--allow-all', '--no-prompt', '--node-modules-dir=manual'], env: { DENO_NO_UPDATE_CHECK: '1' },
+  },
+};
+const problems = new Map(); // runtime -> null when it starts, else why not
+function runtimeUnavailable(runtime) {
+  if (!problems.has(runtime)) {
+    const { name, path } = RUNTIMES[runtime];
+    const r = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+    problems.set(runtime, r.status === 0 ? null : `${name} cannot start (${r.error?.message ?? r.stderr?.trim() ?? `exit ${r.status}`})`);
   }
-  return bunProblem;
+  return problems.get(runtime);
 }
 
 function runs(file) {
   const rel = relative(root, file);
-  if (rel.startsWith(join('test', 'node') + '/') || rel.startsWith(join('test', 'http') + '/')) {
-    return [{ label: `${rel} [native as loaded]`, env: {} },
-            { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } },
-            { label: `${rel} [bun]`, env: {}, runtime: 'bun' }];
-  }
+  const threeWays = [{ label: `${rel} [native as loaded]`, env: {} },
+                     { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } },
+                     { label: `${rel} [bun]`, env: {}, runtime: 'bun' }];
+  if (rel.startsWith(join('test', 'node') + '/')) return [...threeWays, { label: `${rel} [deno]`, env: {}, runtime: 'deno' }];
+  if (rel.startsWith(join('test', 'http') + '/')) return threeWays;
   return [{ label: rel, env: {} }];
 }
 
 function runOne(file, extraEnv, label, runtime) {
-  if (runtime === 'bun' && bunUnavailable()) {
+  const problem = runtime && runtimeUnavailable(runtime);
+  if (problem) {
     const ci = process.env.CI === 'true';
-    process.stdout.write(`${ci ? 'FAIL' : 'skip'}: ${label}: ${bunProblem}\n`);
+    process.stdout.write(`${ci ? 'FAIL' : 'skip'}: ${label}: ${problem}\n`);
     return Promise.resolve({ label, passed: 0, failed: ci ? 1 : 0, skipped: ci ? 0 : 1 });
   }
+  const rt = runtime ? RUNTIMES[runtime] : { path: process.execPath, args: [], env: {} };
   return new Promise((resolve) => {
-    const child = spawn(runtime === 'bun' ? bunPath : process.execPath, [file], {
+    const child = spawn(rt.path, [...rt.args, file], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...extraEnv },
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...rt.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so a timeout ends everything it started
     });

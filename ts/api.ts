@@ -9,10 +9,10 @@
 //   nothing touches the socket or the file before all of them pass.
 // - A socket carries at most one transfer at a time, across copies of this module (the guard
 //   key is a registered symbol on the socket object).
-// - After any outcome the source's position is offset + bytesSent when bytesSent > 0, and
-//   unchanged when it is 0.
+// - After any outcome the source's position is the core's (offset + bytesSent, see
+//   wasm/transfer.ts) when bytesSent > 0, and unchanged when it is 0: the driver commits it.
 
-import type { Core } from './core.js';
+import type { Core, CoreOptions } from './core.js';
 import { runTransfer, type TransferIO } from './driver.js';
 import {
   AbortError, ErrorCodes, SendfileNotAvailableError, codedError, typeError, withBytesSent,
@@ -53,7 +53,8 @@ export interface HostSource {
   /** fstat or equivalent; rejects with the OS error's code (EBADF, EISDIR, ...). */
   examine(): SourceInfo | Promise<SourceInfo>;
   read(into: Uint8Array, position: number, length: number, done: (err: unknown, n: number) => void): void;
-  /** Records the new position (offset + bytesSent) where the source has one. */
+  /** Records the new position (offset + bytesSent, as the core computed it) where the source
+   *  has one. */
   commit(position: number): void;
   /** Discards bytes from a sequential source (a byte stream, where an offset means "skip");
    *  resolves with how many it could skip (fewer at EOF). Absent: a non-zero offset is ESPIPE. */
@@ -138,27 +139,27 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
       if (!native && !opts.fallback) {
         throw new SendfileNotAvailableError(`sendfile is not available: ${choice.reason}`);
       }
-      if (info.sequential && off !== 0) {
-        // A byte stream can discard its way to the offset; a pipe or device cannot seek.
-        if (!source.skip) throw codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${off} in a file that cannot seek`, 29);
+      let start = off;
+      if (info.sequential && off !== 0 && source.skip) {
+        // A byte stream discards its way to the offset, and from there it is a stream that
+        // starts at 0. A pipe or device cannot: the core refuses the offset (ESPIPE).
         if ((await source.skip(off)) < off) return { bytesSent: 0, nativeBytes: 0, path: 'buffered' };
+        start = 0;
       }
       const io: TransferIO = {
         read: source.read.bind(source),
         write: sink.write.bind(sink),
+        commit: source.commit.bind(source),
         ...(native ? choice.io : {}),
       };
       const result = await runTransfer(host.core(), io, {
-        offset: off, count: cnt, size: info.size, native, fallback: opts.fallback,
+        offset: start, count: cnt, size: info.size, native, fallback: opts.fallback,
         sequential: info.sequential, signal: opts.signal, onProgress: opts.onProgress,
       });
       failed = false;
-      if (result.bytesSent > 0) source.commit(off + result.bytesSent);
       return result;
     } catch (err) {
-      const sent = (err as { bytesSent?: number } | null)?.bytesSent ?? 0;
-      if (sent > 0) source.commit(off + sent);
-      throw withBytesSent(err, sent);
+      throw withBytesSent(err, (err as { bytesSent?: number } | null)?.bytesSent ?? 0);
     } finally {
       sink.end?.(failed);
       const ending = source.end?.();
@@ -171,4 +172,31 @@ export function makeSockSendfile(host: Host): SockSendfile & { withReport: (...a
   };
   sockSendfile.withReport = run;
   return sockSendfile;
+}
+
+/** The functions every runtime entry exports (ts/entries/): one shape, documented once. */
+export interface Entry {
+  /**
+   * Sends `count` bytes of `file` from `offset` (to EOF when count is undefined or null) over
+   * `sock`; resolves with the bytes sent. The accepted kinds of `sock` and `file` are the host's;
+   * the README has the full contract.
+   */
+  sockSendfile: SockSendfile;
+  /** sockSendfile that also tells which path moved the bytes (used by `sock-sendfile check`). */
+  sockSendfileWithReport: (...a: Parameters<SockSendfile>) => Promise<TransferReport>;
+  /** Which native backend is loaded, or why none is (web runtimes: never native). */
+  capabilities(): Capabilities;
+  /** Sizes the core's fixed memory; only before the first transfer (else ERR_INVALID_STATE). */
+  configure(options: CoreOptions): void;
+}
+
+/** An entry's functions over a host; `configure` is the runtime's core loader's. */
+export function makeEntry(host: Host, configure: (options: CoreOptions) => void): Entry {
+  const impl = makeSockSendfile(host);
+  return {
+    sockSendfile: impl,
+    sockSendfileWithReport: impl.withReport,
+    capabilities: () => host.capabilities(),
+    configure,
+  };
 }

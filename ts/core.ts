@@ -29,14 +29,14 @@ export interface CoreExports {
   readDone(t: number, s: number, n: number): void;
   readFailed(t: number, s: number): void;
   writeDone(t: number, s: number): void;
-  writeFailed(t: number, s: number): void;
+  writeFailed(t: number, s: number, accepted: number): void;
   writeDetach(t: number, s: number): void;
   detachedWriteDone(t: number, n: number): void;
   detachedWriteFailed(t: number, n: number): void;
   fail(t: number, code: number): void;
   finish(t: number): void;
   sent(t: number): number;
-  committed(t: number): number;
+  reported(t: number): number;
   position(t: number): number;
   failure(t: number): number;
   mode(t: number): number;
@@ -51,7 +51,7 @@ export const CORE_EXPORTS: readonly (keyof CoreExports)[] = [
   'queueLength', 'takeWake', 'begin', 'next', 'actOffset', 'actLength', 'actSlot',
   'sendfileDone', 'sendfileAgain', 'sendfileError', 'readDone', 'readFailed', 'writeDone',
   'writeFailed', 'writeDetach', 'detachedWriteDone', 'detachedWriteFailed', 'fail', 'finish',
-  'sent', 'committed', 'position', 'failure', 'mode', 'nativeSent', 'held', 'active',
+  'sent', 'reported', 'position', 'failure', 'mode', 'nativeSent', 'held', 'active',
 ];
 
 /** Memory sizing, fixed when the core starts. */

@@ -8,6 +8,8 @@
 // - The pump never re-enters itself: an I/O callback that fires synchronously only marks that
 //   another turn is due.
 // - onProgress sees totals that only grow, once per completed chunk.
+// - bytesSent and the position come from the core (reported(), position()); nothing here adds
+//   them up.
 // - A transfer runs synchronously until it must wait: a small native transfer (one on-thread
 //   sendfile) settles without a listener, a closure per operation or a pending promise, since
 //   per-call overhead is what this library exists to remove.
@@ -15,9 +17,12 @@
 import {
   ACT_DONE, ACT_FAIL, ACT_READ, ACT_SENDFILE, ACT_SENDFILE_ASYNC, ACT_WAIT, ACT_WRITE,
   FAIL_ABORTED, FAIL_NOT_AVAILABLE, FLAG_FALLBACK, FLAG_NATIVE, FLAG_SEQUENTIAL, NO_ENTRY, NO_WAKE,
+  SEEK_REFUSED,
 } from '../wasm/abi.js';
 import type { Core, CoreExports } from './core.js';
-import { AbortError, SendfileNotAvailableError, withBytesSent } from './errors.js';
+import {
+  AbortError, ErrorCodes, SendfileNotAvailableError, codedError, withBytesSent,
+} from './errors.js';
 
 /** sendfile found the socket full: the core sends the next piece through write(). */
 export const AGAIN = -1;
@@ -37,6 +42,9 @@ export interface TransferIO {
   write(chunk: Uint8Array, done: (err: unknown) => void): boolean | void;
   /** Asks an off-thread sendfile in flight to stop soon (abort); it still reports back. */
   cancel?(): void;
+  /** Records the file position the core computed, once, as the transfer settles having sent
+   *  bytes (the core's position(): offset + bytesSent). */
+  commit?(position: number): void;
 }
 
 export interface TransferRequest {
@@ -110,11 +118,16 @@ async function waitForEntry(core: Core, sched: Scheduler, req: TransferRequest, 
   }
 }
 
+function seekRefused(offset: number): Error {
+  return withBytesSent(codedError(ErrorCodes.ILLEGAL_SEEK, `cannot start at offset ${offset} in a file that cannot seek`), 0);
+}
+
 /** Runs one transfer to completion. Rejections carry `bytesSent`. */
 export function runTransfer(core: Core, io: TransferIO, req: TransferRequest): Promise<TransferResult> {
   const sched = schedulerOf(core);
   const flags = (req.native ? FLAG_NATIVE : 0) | (req.fallback ? FLAG_FALLBACK : 0) | (req.sequential ? FLAG_SEQUENTIAL : 0);
   const t = core.x.begin(req.offset, req.count, req.size, flags);
+  if (t === SEEK_REFUSED) return Promise.reject(seekRefused(req.offset));
   if (t === NO_ENTRY) return waitForEntry(core, sched, req, flags).then((id) => new Run(core, sched, io, req, id).start());
   return new Run(core, sched, io, req, t).start();
 }
@@ -246,7 +259,7 @@ class Run {
             if (detached) {
               if (failed) x.detachedWriteFailed(t, len); else x.detachedWriteDone(t, len);
             } else if (failed) {
-              x.writeFailed(t, s);
+              x.writeFailed(t, s, 0); // a sink's write fails whole: no count of what it took
             } else {
               x.writeDone(t, s);
             }
@@ -308,9 +321,8 @@ class Run {
     this.settled = true;
     this.sched.pumps.delete(t);
     this.req.signal?.removeEventListener('abort', this.onAbort);
-    // After an abort, chunks already handed to the sink cannot be withdrawn and go out in
-    // order: they count, so that offset + bytesSent is where a resumed transfer starts.
-    const bytesSent = this.abortError !== undefined ? x.committed(t) : x.sent(t);
+    const bytesSent = x.reported(t);
+    if (bytesSent > 0) this.io.commit?.(x.position(t));
     const nativeBytes = x.nativeSent(t);
     const failure = x.failure(t);
     x.finish(t);

@@ -53,10 +53,8 @@ export function rangeError(message: string): RangeError & { code: ErrorCode } {
   return Object.assign(new RangeError(message), { code: ErrorCodes.OUT_OF_RANGE });
 }
 
-export function codedError(code: string, message: string, errno?: number): Error & { code: string } {
-  const e = Object.assign(new Error(message), { code });
-  if (errno !== undefined) Object.assign(e, { errno: -Math.abs(errno), syscall: 'sendfile' });
-  return e;
+export function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
 }
 
 /** Attaches bytesSent to any thrown value that can carry it, and returns it. */

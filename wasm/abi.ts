@@ -27,6 +27,8 @@ export const FLAG_SEQUENTIAL = 4; // the file cannot seek (pipe): reads ignore o
 
 // Return value of begin() when every transfer entry is taken.
 export const NO_ENTRY = -1;
+// Return value of begin() for FLAG_SEQUENTIAL with an offset other than 0 (the host's ESPIPE).
+export const SEEK_REFUSED = -2;
 // Return value of the report functions when no waiting transfer needs to be woken.
 export const NO_WAKE = -1;
 

@@ -35,7 +35,7 @@ export function sendfileError(t: i32): void { tx.sendfileError(t); }
 export function readDone(t: i32, s: i32, n: i32): void { tx.readDone(t, s, n); }
 export function readFailed(t: i32, s: i32): void { tx.readFailed(t, s); }
 export function writeDone(t: i32, s: i32): void { tx.writeDone(t, s); }
-export function writeFailed(t: i32, s: i32): void { tx.writeFailed(t, s); }
+export function writeFailed(t: i32, s: i32, accepted: i32): void { tx.writeFailed(t, s, accepted); }
 export function writeDetach(t: i32, s: i32): void { tx.writeDetach(t, s); }
 export function detachedWriteDone(t: i32, n: i32): void { tx.detachedWriteDone(t, n); }
 export function detachedWriteFailed(t: i32, n: i32): void { tx.detachedWriteFailed(t, n); }
@@ -43,7 +43,7 @@ export function fail(t: i32, code: i32): void { tx.fail(t, code); }
 export function finish(t: i32): void { tx.finish(t); }
 
 export function sent(t: i32): f64 { return <f64>tx.sent(t); }
-export function committed(t: i32): f64 { return <f64>tx.committed(t); }
+export function reported(t: i32): f64 { return <f64>tx.reported(t); }
 export function position(t: i32): f64 { return <f64>tx.position(t); }
 export function failure(t: i32): i32 { return tx.failure(t); }
 export function mode(t: i32): i32 { return tx.mode(t); }

@@ -5,9 +5,15 @@
 // - Never past count: cursor <= end, and every READ or SENDFILE asks at most end - cursor bytes.
 // - Never a byte twice or skipped: data leaves in file order. One read, or one sendfile, is in
 //   flight at a time; filled slots are handed out for writing in the order they were read.
-// - sent + inflight == cursor - offset outside a read or sendfile in flight; position = offset + sent.
+// - sent + inflight == cursor - offset outside a read or sendfile in flight.
+// - reported() is the one count a host reports as bytesSent, and position() = offset + reported()
+//   the one file position it leaves behind: sent, plus after an abort the bytes already handed
+//   to the sink (they cannot be withdrawn and go out in order, so a resumed transfer starts
+//   there). A write that failed part-way counts the bytes the sink took (writeFailed's
+//   `accepted`), so sent() is final without the host adding anything.
+// - A sequential file (FLAG_SEQUENTIAL) starts at offset 0 or not at all (SEEK_REFUSED).
 // - A failure other than an abort is reported (ACT_FAIL) only once nothing is in flight, so
-//   sent() is final; an abort is reported at once and committed() counts what was handed out.
+//   sent() is final; an abort is reported at once and reported() counts what was handed out.
 // - Native falls back (or fails NOT_AVAILABLE) only while nothing was sent or is in flight; any
 //   failure after the first byte is final.
 // - A slot is reused only after the host reported its write (or read) complete, or reported that
@@ -21,7 +27,7 @@
 import {
   ACT_DONE, ACT_FAIL, ACT_READ, ACT_SENDFILE, ACT_SENDFILE_ASYNC, ACT_WAIT, ACT_WRITE,
   FAIL_ABORTED, FAIL_IO, FAIL_NONE, FAIL_NOT_AVAILABLE, FAIL_PROTOCOL, FLAG_FALLBACK, FLAG_NATIVE,
-  NO_ENTRY,
+  FLAG_SEQUENTIAL, NO_ENTRY, SEEK_REFUSED,
 } from "./abi";
 import {
   SLOT_FILLED, SLOT_READING, SLOT_WRITING, Transfer, acquire, asyncChunk, configured, depth,
@@ -48,9 +54,10 @@ export function actionLength(): i32 { return actLen; }
 export function actionSlot(): i32 { return actSl; }
 
 // Starts a transfer of [offset, offset + count) of a file of `size` bytes. count < 0 means to
-// EOF; size < 0 means unknown (a pipe, a stream). Returns its id, or NO_ENTRY when the table
-// is full (the host waits for a finish and tries again).
+// EOF; size < 0 means unknown (a pipe, a stream). Returns its id, NO_ENTRY when the table
+// is full (the host waits for a finish and tries again), or SEEK_REFUSED.
 export function begin(offset: i64, count: i64, size: i64, flags: i32): i32 {
+  if ((flags & FLAG_SEQUENTIAL) != 0 && offset != 0) return SEEK_REFUSED;
   if (!configured()) return NO_ENTRY;
   let t = NO_ENTRY;
   for (let i = 0; i < maxTransfers; i++) {
@@ -243,13 +250,17 @@ function writeDoneImpl(t: i32, s: i32): void {
   release(s);
 }
 
-// The write of slot s failed; its bytes do not count as sent.
-function writeFailedImpl(t: i32, s: i32): void {
+// The write of slot s failed after the sink took the first `accepted` bytes (0 when it cannot
+// tell): those count as sent, the rest do not.
+function writeFailedImpl(t: i32, s: i32, accepted: i32): void {
   const e = entry(t);
   checkSlot(t, s, SLOT_WRITING);
-  e.inflight -= slotLenOf(s);
+  const len = slotLenOf(s);
+  e.inflight -= len;
   e.writing--;
   release(s);
+  if (accepted < 0 || accepted > len) { failWith(t, e, FAIL_PROTOCOL); return; }
+  e.sent += accepted;
   failWith(t, e, FAIL_IO);
 }
 
@@ -314,15 +325,18 @@ export function sendfileError(t: i32): void { sendfileErrorImpl(t); tryFree(entr
 export function readDone(t: i32, s: i32, n: i32): void { readDoneImpl(t, s, n); tryFree(entry(t)); }
 export function readFailed(t: i32, s: i32): void { readFailedImpl(t, s); tryFree(entry(t)); }
 export function writeDone(t: i32, s: i32): void { writeDoneImpl(t, s); tryFree(entry(t)); }
-export function writeFailed(t: i32, s: i32): void { writeFailedImpl(t, s); tryFree(entry(t)); }
+export function writeFailed(t: i32, s: i32, accepted: i32): void { writeFailedImpl(t, s, accepted); tryFree(entry(t)); }
 export function writeDetach(t: i32, s: i32): void { writeDetachImpl(t, s); }
 export function detachedWriteDone(t: i32, n: i32): void { detachedWriteDoneImpl(t, n); tryFree(entry(t)); }
 export function detachedWriteFailed(t: i32, n: i32): void { detachedWriteFailedImpl(t, n); tryFree(entry(t)); }
 
 // --- getters -----------------------------------------------------------------------------
 export function sent(t: i32): i64 { return entry(t).sent; }
-export function committed(t: i32): i64 { const e = entry(t); return e.sent + e.inflight; }
-export function position(t: i32): i64 { const e = entry(t); return e.offset + e.sent; }
+export function reported(t: i32): i64 {
+  const e = entry(t);
+  return e.failure == FAIL_ABORTED ? e.sent + e.inflight : e.sent;
+}
+export function position(t: i32): i64 { return entry(t).offset + reported(t); }
 export function failure(t: i32): i32 { return entry(t).failure; }
 export function mode(t: i32): i32 { return entry(t).mode; }
 export function nativeSent(t: i32): i64 { return entry(t).nativeSent; }

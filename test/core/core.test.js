@@ -21,11 +21,12 @@ function checkInvariants(x, file, t) {
   assert.equal(Buffer.compare(Buffer.from(got), Buffer.from(want.subarray(0, got.length))), 0, `bytes differ (twice or skipped) ${label}`);
   if (t.failure === abi.FAIL_ABORTED) {
     // Abort settles at once: what was handed to the sink may still complete afterwards.
-    assert.ok(t.sent <= t.completed && t.completed <= t.committed, `abort: sent <= completed <= committed ${label}`);
+    assert.ok(t.sent <= t.completed && t.completed <= t.reported, `abort: sent <= completed <= reported ${label}`);
   } else {
     assert.is(t.sent, t.completed, `sent counts exactly the completed bytes ${label}`);
   }
-  assert.is(t.position, t.spec.offset + t.sent, `position = offset + sent ${label}`);
+  if (t.failure !== abi.FAIL_ABORTED) assert.is(t.reported, t.sent, `reported = sent unless aborted ${label}`);
+  assert.is(t.position, t.spec.offset + t.reported, `position = offset + reported ${label}`);
   if (t.outcome === 'done') {
     assert.is(got.length, want.length, `done but short ${label}`);
     assert.is(t.sent, want.length, `done: sent ${label}`);
@@ -46,10 +47,10 @@ for (const build of ['release', 'debug']) {
     const mod = new WebAssembly.Module(readFileSync(new URL(`../../dist/${build === 'debug' ? 'core.debug' : 'core'}.wasm`, import.meta.url)));
     const names = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
     assert.equal(names, [
-      'actLength', 'actOffset', 'actSlot', 'active', 'begin', 'committed', 'configure', 'detachedWriteDone',
+      'actLength', 'actOffset', 'actSlot', 'active', 'begin', 'configure', 'detachedWriteDone',
       'detachedWriteFailed', 'fail', 'failure',
       'finish', 'freeSlots', 'held', 'maxTransfers', 'memory', 'mode', 'nativeSent', 'next', 'position',
-      'queueLength', 'readDone', 'readFailed', 'sendfileAgain', 'sendfileDone', 'sendfileError', 'sent',
+      'queueLength', 'readDone', 'readFailed', 'reported', 'sendfileAgain', 'sendfileDone', 'sendfileError', 'sent',
       'slotCount', 'slotPtr', 'slotSize', 'takeWake', 'writeDetach', 'writeDone', 'writeFailed',
     ]);
     assert.equal(WebAssembly.Module.imports(mod), [], 'the core imports nothing');
@@ -215,7 +216,7 @@ for (const build of ['release', 'debug']) {
     }
     assert.is(x.freeSlots(), 2, 'both slots came back while the writes are in flight');
     assert.is(x.next(a), abi.ACT_WAIT, 'depth 2 reached: no third read until a write completes');
-    assert.is(x.committed(a), 20);
+    assert.is(x.reported(a), 0, 'a detached write is not reported until it completes');
     assert.is(x.sent(a), 0, 'a detached write is not sent until it completes');
     const b = x.begin(0, 10, 1000, 0);
     assert.is(x.next(b), abi.ACT_READ);
@@ -230,6 +231,8 @@ for (const build of ['release', 'debug']) {
     x.fail(a, 0);
     x.readDone(a, x.actSlot(), 10);
     assert.is(x.next(a), abi.ACT_FAIL, 'an abort settles at once');
+    assert.is(x.reported(a), 20, 'after an abort the write handed to the sink counts');
+    assert.is(x.position(a), 20, 'and the position says where a resumed transfer starts');
     x.finish(a);
     assert.is(x.active(a), 1, 'the entry stays while a detached write is in flight');
     x.detachedWriteFailed(a, 10);
@@ -285,6 +288,45 @@ for (const build of ['release', 'debug']) {
     x.sendfileDone(u, 60);
     assert.is(x.next(u), abi.ACT_FAIL);
     assert.is(x.failure(u), abi.FAIL_PROTOCOL);
+    x.finish(u);
+    checkPoolEmpty(x);
+  });
+
+  test(`${build}: a write that fails part-way counts what the sink took, and no more`, () => {
+    const x = loadCore(build, { slots: 2, slotSize: 100, transfers: 2 });
+    const t = x.begin(0, 50, 1000, 0);
+    assert.is(x.next(t), abi.ACT_READ);
+    const s = x.actSlot();
+    x.readDone(t, s, 50);
+    assert.is(x.next(t), abi.ACT_WRITE);
+    x.writeFailed(t, s, 17);
+    assert.is(x.next(t), abi.ACT_FAIL);
+    assert.is(x.failure(t), abi.FAIL_IO);
+    assert.is(x.sent(t), 17);
+    assert.is(x.position(t), 17);
+    x.finish(t);
+    const u = x.begin(0, 50, 1000, 0);
+    assert.is(x.next(u), abi.ACT_READ);
+    const su = x.actSlot();
+    x.readDone(u, su, 50);
+    assert.is(x.next(u), abi.ACT_WRITE);
+    x.writeFailed(u, su, 51);
+    assert.is(x.next(u), abi.ACT_FAIL);
+    assert.is(x.failure(u), abi.FAIL_PROTOCOL, 'more accepted than the slot held');
+    assert.is(x.sent(u), 0);
+    x.finish(u);
+    checkPoolEmpty(x);
+  });
+
+  test(`${build}: a sequential file starts at offset 0 or not at all`, () => {
+    const x = loadCore(build, { slots: 2, slotSize: 100, transfers: 2 });
+    assert.is(x.begin(5, 10, -1, abi.FLAG_SEQUENTIAL), abi.SEEK_REFUSED);
+    assert.is(x.begin(5, 10, -1, abi.FLAG_SEQUENTIAL | abi.FLAG_NATIVE), abi.SEEK_REFUSED);
+    const t = x.begin(0, 10, -1, abi.FLAG_SEQUENTIAL);
+    assert.ok(t >= 0);
+    x.finish(t);
+    const u = x.begin(5, 10, 100, 0);
+    assert.ok(u >= 0, 'a seekable file may start anywhere');
     x.finish(u);
     checkPoolEmpty(x);
   });

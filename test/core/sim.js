@@ -74,7 +74,7 @@ export function simulate(x, file, specs, plan = {}) {
         t.outcome = act === abi.ACT_DONE ? 'done' : 'fail';
         t.failure = x.failure(t.id);
         t.sent = x.sent(t.id);
-        t.committed = x.committed(t.id);
+        t.reported = x.reported(t.id);
         t.position = x.position(t.id);
         t.mode = x.mode(t.id);
         t.nativeSent = x.nativeSent(t.id);
@@ -168,7 +168,10 @@ export function simulate(x, file, specs, plan = {}) {
     } else {
       slotHolder[op.slot] = -1;
       if (chance(plan.writeError ?? 0)) {
-        x.writeFailed(t.id, op.slot);
+        // The sink may have taken part of the slot before failing: those bytes count.
+        const accepted = Math.floor(random() * op.len);
+        t.completed += accepted;
+        x.writeFailed(t.id, op.slot, accepted);
       } else {
         t.completed += op.len;
         x.writeDone(t.id, op.slot);

@@ -1,5 +1,6 @@
-// Test-process setup for test/native: makes sure the addon is built, bundles ts/node/addon.ts
-// (the integrator's dist/node.js may not exist yet) and finds the other runtimes.
+// Test-process setup for test/native: makes sure the addon is built, bundles the Node host's
+// backend choice (ts/node/backend.ts) with its errno names (ts/node/errno.ts), since the
+// integrator's dist/node.js may not exist yet, and finds the other runtimes.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,7 +34,7 @@ export function ensureAddon() {
 }
 
 /**
- * Bundles ts/node/addon.ts into .tmp/native-test/ as the real build would, beside a `native`
+ * Bundles ts/node/backend.ts (and errname from ts/node/errno.ts) into .tmp/native-test/ as the real build would, beside a `native`
  * link to dist/native, so the bundle finds the addon the way dist/node.js does. With
  * `withNative: false` it goes into a directory with no addon beside it.
  */
@@ -48,7 +49,11 @@ export async function bundleAddon({ withNative = true } = {}) {
   }
   const out = join(dir, `addon-${process.pid}.js`);
   const result = await build({
-    entryPoints: [join(root, 'ts/node/addon.ts')], bundle: true, format: 'esm', platform: 'node',
+    stdin: {
+      contents: "export * from './ts/node/backend.ts'; export { errname } from './ts/node/errno.ts';",
+      resolveDir: root, loader: 'ts',
+    },
+    bundle: true, format: 'esm', platform: 'node',
     target: 'es2022', write: false, logLevel: 'silent',
   });
   writeFileSync(out, result.outputFiles[0].contents);

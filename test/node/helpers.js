@@ -11,6 +11,8 @@ export { sha, within };
 
 export const dist = await import('../../dist/node.js');
 export const nativeOn = process.env.SOCK_SENDFILE_NATIVE !== '0';
+// test/run.js's [deno] pass: Deno's Node compatibility gives sockets no fd, so no native path.
+export const underDeno = 'Deno' in globalThis;
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 export const tlsKey = readFileSync(new URL('key.pem', fixtures));

@@ -5,7 +5,7 @@
 // - Every process started here is bounded in time and killed by its own pid, never by name.
 // - Receivers listen on loopback only and live in another process: a synchronous component call
 //   (or node:wasi start()) blocks this thread, so a receiver here would deadlock once the
-//   kernel buffers fill (DESIGN.md section 7).
+//   kernel buffers fill.
 // - A missing artifact or runtime turns a file's tests into skips with the reason printed,
 //   except under CI=true, where the prerequisite test fails instead.
 import { spawn } from 'node:child_process';
@@ -19,7 +19,7 @@ import { CI, sha, tempDir as tempDirIn } from '../lib.js';
 export { CI, sha };
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-// SOCK_SENDFILE_WASI_DIST (also read by scripts/build-wasi.sh) must lie inside the project, so
+// SOCK_SENDFILE_WASI_DIST (also read by wasi/build.sh) must lie inside the project, so
 // the transpiled library and jco-preopen.js resolve @bytecodealliance/preview2-shim.
 export const wasiDist = process.env.SOCK_SENDFILE_WASI_DIST || join(root, 'dist', 'wasi');
 export const jcoBin = join(root, 'node_modules/@bytecodealliance/jco/dist/jco.js');
@@ -41,7 +41,7 @@ export function gated(test, assert, missing, register) {
 export function missingArtifacts(...names) {
   const gone = names.filter((n) => !existsSync(join(wasiDist, n)));
   if (!gone.length) return null;
-  return `${gone.join(', ')} not in ${wasiDist} (run bash scripts/build-wasi.sh)`;
+  return `${gone.join(', ')} not in ${wasiDist} (run bash wasi/build.sh)`;
 }
 
 export const tempDir = () => tempDirIn('wasi');

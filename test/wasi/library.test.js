@@ -11,7 +11,7 @@ import { gated, makeFile, missingArtifacts, sha, startReceiver, tempDir, wasiDis
 
 const entry = join(wasiDist, 'library-js', 'sock-sendfile-library.js');
 const missing = missingArtifacts('sock-sendfile-library.wasm') ??
-  (existsSync(entry) ? null : `${entry} missing (run bash scripts/build-wasi.sh)`);
+  (existsSync(entry) ? null : `${entry} missing (run bash wasi/build.sh)`);
 
 const dir = tempDir();
 const SIZE = 1_000_003;

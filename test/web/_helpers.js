@@ -108,3 +108,16 @@ export function unavailable(runtime, why) {
     test.skip(`${runtime} tests (${why})`, () => {});
   }
 }
+
+/** Polls `url` until it answers (true) or `proc` exits or `ms` pass (false). */
+export async function waitHttp(url, proc, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return false;
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
+      return true;
+    } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  return false;
+}

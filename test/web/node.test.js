@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { sha, receiver, within } from './_helpers.js';
+import { watchWrites } from './fixtures/streams.js';
 
 const web = await import('sock-sendfile/web');
 const { sockSendfile, sockSendfileWithReport, capabilities, configure, openFile, SendfileNotAvailableError, AbortError, ErrorCodes } = web;
@@ -29,19 +30,6 @@ function sink({ delay = 0, failAt = -1, hwm = 1, strategy } = {}) {
     },
   }, strategy ?? new CountQueuingStrategy({ highWaterMark: hwm }));
   return { stream, chunks, bytes: () => Buffer.concat(chunks), writes: () => writes };
-}
-
-/** Wraps stream.getWriter so every writer.write records the desiredSize it was called at. */
-function watchWrites(stream) {
-  const seen = [];
-  const get = stream.getWriter.bind(stream);
-  stream.getWriter = () => {
-    const w = get();
-    const write = w.write.bind(w);
-    w.write = (c) => { seen.push(w.desiredSize); return write(c); };
-    return w;
-  };
-  return seen;
 }
 
 function byteStream(data, { chunk = 10_000 } = {}) {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, sha, stage, receiver, freePort, start, run, within, unavailable } from './_helpers.js';
+import { root, sha, stage, receiver, freePort, start, run, within, unavailable, waitHttp } from './_helpers.js';
 
 // TEST_WORKERD: another workerd binary (and a way to see the skip path).
 const workerd = process.env.TEST_WORKERD || join(root, 'node_modules/.bin/workerd');
@@ -151,18 +151,6 @@ if (why) {
     const got = await within(10_000, rx.conn(), 'the receiver');
     assert.is(got.sha, sha(Buffer.concat([data.subarray(70_000), Buffer.from('\n-- sent 130000 --\n')])));
   });
-}
-
-async function waitHttp(url, proc, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return false;
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.arrayBuffer());
-      return true;
-    } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  return false;
 }
 
 test.run();

@@ -2,34 +2,18 @@
 // (`Deno.connect()`'s `conn.writable`, `Deno.open()`'s FsFile). Deno 2 imports a .wasm file as
 // an ES module whose exports are the instance's: no read permission and no fetch needed, so
 // the core stays external and dist/deno.js expects core.wasm beside it.
-import type { Capabilities, SockSendfile, TransferReport } from '../api.js';
-import { type CoreOptions, coreFromInstance } from '../core.js';
+import { coreFromInstance } from '../core.js';
 import { ErrorCodes, codedError } from '../errors.js';
 import { createWebEntry } from '../web/entry.js';
 import type { FsFileLike } from '../web/host.js';
 import * as coreExports from './core.wasm';
 
-export { SendfileNotAvailableError, AbortError, ErrorCodes } from '../errors.js';
-export type { SendfileOptions } from '../validate.js';
-export type { Capabilities, SockSendfile, TransferReport, CoreOptions, FsFileLike };
+export * from './shared.js';
+export type { FsFileLike };
 
-const entry = createWebEntry((options) => coreFromInstance({ exports: coreExports } as unknown as WebAssembly.Instance, options));
-
-/**
- * Sends `count` bytes of `file` (a Deno.FsFile, a Blob/File or a ReadableStream of bytes) from
- * `offset` into `sock`, a WritableStream such as `conn.writable`; resolves with the bytes sent.
- * An FsFile's position is left at offset + bytesSent (unchanged when nothing was sent).
- */
-export const sockSendfile: SockSendfile = entry.sockSendfile;
-
-/** sockSendfile that also tells which path moved the bytes (always 'buffered' here). */
-export const sockSendfileWithReport: (...a: Parameters<SockSendfile>) => Promise<TransferReport> = entry.sockSendfileWithReport;
-
-/** Always { native: false, backend: null, reason }: Deno exposes no socket descriptor. */
-export function capabilities(): Capabilities { return entry.capabilities(); }
-
-/** Sizes the core's fixed memory; only before the first transfer. */
-export function configure(options: CoreOptions): void { entry.configure(options); }
+// An FsFile's position is left at offset + bytesSent (unchanged when nothing was sent).
+export const { sockSendfile, sockSendfileWithReport, capabilities, configure } =
+  createWebEntry((options) => coreFromInstance({ exports: coreExports } as unknown as WebAssembly.Instance, options));
 
 interface DenoLike { open(path: string | URL, options: { read: boolean }): Promise<FsFileLike> }
 

@@ -13,11 +13,10 @@
 // - fstat is fs.fstatSync (struct stat's layout differs per architecture).
 // - 64-bit arguments are passed as bigints: Node 26.10's fast call path rejects numbers for them.
 
-import { fstatSync } from 'node:fs';
+import { constants as fsConstants, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
-import { getSystemErrorName } from 'node:util';
-import type { NativeBackend } from './addon.js';
+import type { NativeBackend } from './backend.js';
+import { E } from './errno.js';
 
 type FfiFunction = (...args: unknown[]) => unknown;
 interface FfiModule {
@@ -26,13 +25,10 @@ interface FfiModule {
   getInt32(pointer: bigint, offset?: number): number;
 }
 
-const E = osConstants.errno;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 // Linux moves at most this much per sendfile; asking for no more keeps the result in an int32.
 const CHUNK_MAX = 0x7ffff000;
 const POSIX_FADV_DONTNEED = 4; // every Linux ABI Node supports but s390x (6), which has no FFI
-
-const KIND = { OTHER: 0, FILE: 1, DIRECTORY: 2, FIFO: 3, SOCKET: 4, CHAR_DEVICE: 5, BLOCK_DEVICE: 6 };
 
 /** 0 when fd is a usable descriptor number, else the errno the addon's glue reports. */
 function badFd(fd: unknown): number {
@@ -42,23 +38,6 @@ function badFd(fd: unknown): number {
 
 function badU53(n: unknown): number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_SAFE ? 0 : -E.EINVAL;
-}
-
-// First name wins for shared numbers, preferring libuv's (what Node's own errors say).
-let names: Map<number, string> | undefined;
-function errname(errno: number): string {
-  const n = typeof errno === 'number' && Number.isInteger(errno) ? Math.abs(errno) : NaN;
-  if (!names) {
-    names = new Map();
-    for (const [name, value] of Object.entries(E)) if (!names.has(value)) names.set(value, name);
-  }
-  if (n > 0) {
-    const uv = (() => { try { return getSystemErrorName(-n); } catch { return undefined; } })();
-    if (uv && /^E[A-Z0-9]+$/.test(uv)) return uv;
-    const name = names.get(n);
-    if (name) return name;
-  }
-  return `ERRNO_${n}`;
 }
 
 /** Loads the backend; throws when node:ffi or a libc symbol is missing (the loader reports it). */
@@ -115,7 +94,7 @@ export function loadFfiBackend(): NativeBackend {
         const n = sendfileOnce(sock, file, offset + total, length - total);
         if (n > 0) { total += n; continue; }
         if (n < 0 && total === 0) total = n;
-        else if (n < 0 && n !== -E.EAGAIN) late = n; // the addon's rule: see sendfile.h
+        else if (n < 0 && n !== -E.EAGAIN) late = n; // as native/linux.c reports it
         break;
       }
       result = total;
@@ -143,9 +122,7 @@ export function loadFfiBackend(): NativeBackend {
       return typeof n === 'number' && n !== 0 ? -Math.abs(n) : -E.EIO;
     }
     out[0] = st.size;
-    out[1] = st.isFile() ? KIND.FILE : st.isDirectory() ? KIND.DIRECTORY : st.isFIFO() ? KIND.FIFO
-      : st.isSocket() ? KIND.SOCKET : st.isCharacterDevice() ? KIND.CHAR_DEVICE
-        : st.isBlockDevice() ? KIND.BLOCK_DEVICE : KIND.OTHER;
+    out[1] = st.mode & fsConstants.S_IFMT;
     return 0;
   }
 
@@ -155,5 +132,5 @@ export function loadFfiBackend(): NativeBackend {
     return bad || -fadviseC(fd, 0n, 0n, POSIX_FADV_DONTNEED);
   }
 
-  return { name: 'node-ffi', sendfile, sendfileAsync, lseek, fstat, fadviseDontneed, errname };
+  return { name: 'node-ffi', sendfile, sendfileAsync, lseek, fstat, fadviseDontneed };
 }

@@ -30,19 +30,16 @@ import type { Core } from '../core.js';
 import { AGAIN } from '../driver.js';
 import { ErrorCodes, codedError } from '../errors.js';
 import { SendfileFile } from './file.js';
-import { type NativeBackend, loadNativeBackend } from './addon.js';
+import { type FileType, type NativeBackend, fileType, loadNativeBackend } from './backend.js';
+import { E, errnoError } from './errno.js';
 
 type SinkKind = 'socket' | 'tls' | 'writable';
 
 interface SocketInternals { _handle?: { fd?: number } | null; pending?: boolean; connecting?: boolean }
 
-const EAGAIN = 11;
-const ENOSYS = 38;
-const ECANCELED = 125;
 // How long one off-thread sendfile may wait for a full socket to drain before coming back to
 // JS (which then writes the next piece through socket.write): it holds a pool thread that long.
 const ASYNC_WAIT_MS = 50;
-const KIND_REGULAR = 1, KIND_DIR = 2, KIND_FIFO = 3, KIND_SOCKET = 4, KIND_CHAR = 5;
 
 /** Reusable copy buffers for socket writes; at most KEEP spares are kept (a few MiB). */
 class CopyPool {
@@ -93,7 +90,7 @@ export class NodeSink implements HostSink {
     if (this.kind === 'writable') return;
     const sock = s as unknown as SocketInternals & Socket;
     if (sock.connecting) return this.#connected(sock);
-    if (!sock._handle) throw codedError(ErrorCodes.NOT_CONNECTED, 'socket is not connected', 107);
+    if (!sock._handle) throw errnoError(E.ENOTCONN, 'sendfile', 'socket is not connected');
   }
 
   #connected(sock: Socket): Promise<void> {
@@ -111,7 +108,7 @@ export class NodeSink implements HostSink {
       this.#stopWaiting = detach;
       const onConnect = (): void => done();
       const onError = (err: unknown): void => done(err);
-      const onClose = (): void => done(this.#error ?? codedError(ErrorCodes.NOT_CONNECTED, 'socket closed before it connected', 107));
+      const onClose = (): void => done(this.#error ?? errnoError(E.ENOTCONN, 'sendfile', 'socket closed before it connected'));
       sock.once('connect', onConnect);
       sock.once('error', onError);
       sock.once('close', onClose);
@@ -174,46 +171,45 @@ export class NodeSink implements HostSink {
 export class NodeSource implements HostSource {
   readonly file: unknown;
   readonly fd: number;
-  #kind = 0;
+  #type: FileType = 'other';
 
   constructor(file: unknown, fd: number, private readonly native: NativeBackend | null) {
     this.file = file;
     this.fd = fd;
   }
 
-  get regular(): boolean { return this.#kind === KIND_REGULAR; }
+  get regular(): boolean { return this.#type === 'file'; }
 
   examine(): SourceInfo {
     const fd = this.fd;
-    if (fd < 0) throw codedError('EBADF', 'bad file descriptor', 9);
+    if (fd < 0) throw errnoError(E.EBADF, 'fstat');
     let size: number;
     // The addon's fstat fills two numbers: no Stats object on the per-file hot path. A backend
     // without it (the ENOSYS variant) leaves the job to Node.
-    const rc = this.native ? this.native.fstat(fd, statScratch) : -ENOSYS;
+    const rc = this.native ? this.native.fstat(fd, statScratch) : -E.ENOSYS;
     if (rc === 0) {
       size = statScratch[0];
-      this.#kind = statScratch[1];
-    } else if (rc !== -ENOSYS) {
-      throw errnoError(this.native!, -rc, 'fstat');
+      this.#type = fileType(statScratch[1]);
+    } else if (rc !== -E.ENOSYS) {
+      throw errnoError(-rc, 'fstat');
     } else {
       const st = fstatSync(fd); // throws EBADF with its code
       size = st.size;
-      this.#kind = st.isFile() ? KIND_REGULAR : st.isDirectory() ? KIND_DIR : st.isFIFO() ? KIND_FIFO
-        : st.isSocket() ? KIND_SOCKET : st.isCharacterDevice() ? KIND_CHAR : 0;
+      this.#type = fileType(st.mode);
     }
-    if (this.#kind === KIND_DIR) throw codedError(ErrorCodes.IS_DIRECTORY, 'illegal operation on a directory', 21);
-    const sequential = this.#kind === KIND_FIFO || this.#kind === KIND_SOCKET || this.#kind === KIND_CHAR;
+    if (this.#type === 'directory') throw errnoError(E.EISDIR, 'read', 'illegal operation on a directory');
+    const sequential = this.#type === 'fifo' || this.#type === 'socket' || this.#type === 'char';
     return { size: sequential ? -1 : size, sequential };
   }
 
   read(into: Uint8Array, position: number, length: number, done: (err: unknown, n: number) => void): void {
-    fsRead(this.fd, into, 0, length, this.#kind === KIND_REGULAR ? position : null, (err, n) => done(err, n));
+    fsRead(this.fd, into, 0, length, this.#type === 'file' ? position : null, (err, n) => done(err, n));
   }
 
   commit(position: number): void {
     if (SendfileFile.is(this.file)) { this.file.seek(position); return; }
     // Integer fds and FileHandles have only the OS position; Node cannot lseek without help.
-    if (this.native && this.#kind === KIND_REGULAR) this.native.lseek(this.fd, position);
+    if (this.native && this.#type === 'file') this.native.lseek(this.fd, position);
   }
 }
 
@@ -221,11 +217,6 @@ const statScratch = new Float64Array(2);
 
 function destroyedError(): Error {
   return codedError(ErrorCodes.STREAM_DESTROYED, 'the socket was destroyed during the transfer');
-}
-
-function errnoError(native: NativeBackend, errno: number, syscall: string): Error {
-  const code = native.errname(errno);
-  return Object.assign(new Error(`${syscall} failed: ${code}`), { code, errno: -errno, syscall });
 }
 
 function isFileHandle(v: unknown): v is { fd: number } {
@@ -283,35 +274,37 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
       if (sockFd < 0) return { reason: 'the socket has no file descriptor' };
       const fileFd = source.fd;
       const stream = sink.stream;
-      // An error that ended an off-thread call after it moved bytes: those bytes are reported
-      // first, and the next call fails with it (the kernel would not say it twice).
-      let late: Error | null = null;
+      // lateError: the rule for an error that ended an off-thread sendfile after it moved bytes
+      // (the backends' `late`). The kernel reports a socket error such as ECONNRESET once, so the
+      // next call would only see EPIPE, or nothing if Node's reader took it: the bytes are
+      // reported first, and the next call fails with this error.
+      let lateError: Error | null = null;
       return {
         io: {
           sendfile(offset, length) {
             // A destroyed socket's fd number may already belong to a new socket or file. When
             // Node saw the socket's error first (a read), our sendfile got only EPIPE.
-            if (sink.fd !== sockFd || late) throw sink.failure(late);
+            if (sink.fd !== sockFd || lateError) throw sink.failure(lateError);
             // Only with Node's queue empty: otherwise earlier writes would be overtaken.
             if (stream.writableLength > 0) return AGAIN;
             const r = backend.sendfile(sockFd, fileFd, offset, length);
             if (r >= 0) return r;
-            if (r === -EAGAIN) return AGAIN;
-            throw errnoError(backend, -r, 'sendfile');
+            if (r === -E.EAGAIN) return AGAIN;
+            throw errnoError(-r, 'sendfile');
           },
           sendfileAsync(offset, length, done) {
-            if (sink.fd !== sockFd || late) { queueMicrotask(() => done(sink.failure(late), 0)); return; }
+            if (sink.fd !== sockFd || lateError) { queueMicrotask(() => done(sink.failure(lateError), 0)); return; }
             if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
             // The addon dup()s both fds before leaving the thread, so a destroy() now is safe.
             // The worker waits for writability on its dup for up to ASYNC_WAIT_MS instead of
             // coming back at the first EAGAIN; a close or an abort cuts that short.
             const queued = backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number, lateErrno: number) => {
-              if (r > 0 && lateErrno < 0) late = errnoError(backend, -lateErrno, 'sendfile');
+              if (r > 0 && lateErrno < 0) lateError = errnoError(-lateErrno, 'sendfile');
               if (r >= 0) done(null, r);
-              else if (r === -EAGAIN || r === -ECANCELED) done(null, AGAIN);
-              else done(errnoError(backend, -r, 'sendfile'), 0);
+              else if (r === -E.EAGAIN || r === -E.ECANCELED) done(null, AGAIN);
+              else done(errnoError(-r, 'sendfile'), 0);
             }, sink.cancelCell(), ASYNC_WAIT_MS);
-            if (queued < 0) queueMicrotask(() => done(errnoError(backend, -queued, 'sendfile'), 0));
+            if (queued < 0) queueMicrotask(() => done(errnoError(-queued, 'sendfile'), 0));
           },
           cancel: () => sink.cancelNative(),
         },

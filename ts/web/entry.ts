@@ -6,7 +6,7 @@
 // options can only change before the first transfer, because the core lays out its memory once
 // and never grows it (a grow would detach the slot views).
 
-import { makeSockSendfile, type Capabilities, type SockSendfile, type TransferReport } from '../api.js';
+import { type Entry, makeEntry } from '../api.js';
 import { type Core, type CoreOptions, checkCoreOptions, tooLateError } from '../core.js';
 import { ErrorCodes, codedError } from '../errors.js';
 import { createWebHost } from './host.js';
@@ -17,28 +17,15 @@ import { createWebHost } from './host.js';
  */
 export const WEB_CORE_DEFAULTS: CoreOptions = { slots: 16, slotSize: 64 * 1024 };
 
-export interface WebEntry {
-  sockSendfile: SockSendfile;
-  sockSendfileWithReport: (...a: Parameters<SockSendfile>) => Promise<TransferReport>;
-  capabilities(): Capabilities;
-  configure(options: CoreOptions): void;
-}
-
 /** Builds an entry's exports; `instantiate` makes the core the first time a transfer needs it. */
-export function createWebEntry(instantiate: (options: CoreOptions) => Core): WebEntry {
+export function createWebEntry(instantiate: (options: CoreOptions) => Core): Entry {
   let core: Core | undefined;
   let options: CoreOptions = { ...WEB_CORE_DEFAULTS };
   const host = createWebHost({ loadCore: () => (core ??= instantiate(options)) });
-  const impl = makeSockSendfile(host);
-  return {
-    sockSendfile: impl,
-    sockSendfileWithReport: impl.withReport,
-    capabilities: () => host.capabilities(),
-    configure(next: CoreOptions): void {
-      if (core) throw tooLateError();
-      options = { ...WEB_CORE_DEFAULTS, ...checkCoreOptions(next) };
-    },
-  };
+  return makeEntry(host, (next: CoreOptions): void => {
+    if (core) throw tooLateError();
+    options = { ...WEB_CORE_DEFAULTS, ...checkCoreOptions(next) };
+  });
 }
 
 /** openFile for runtimes without a file system: a rejection with a code, never a throw. */

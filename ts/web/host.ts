@@ -308,7 +308,7 @@ export class FsFileSource implements HostSource {
   async examine(): Promise<SourceInfo> {
     try {
       const st = await this.file.stat();
-      if (st.isDirectory) throw codedError(ErrorCodes.IS_DIRECTORY, 'illegal operation on a directory', 21);
+      if (st.isDirectory) throw codedError(ErrorCodes.IS_DIRECTORY, 'illegal operation on a directory');
       this.#sequential = !st.isFile;
       if (!this.#sequential) {
         this.#start = await this.file.seek(0, SEEK_CURRENT);

@@ -10,7 +10,7 @@
  *
  * Invariants:
  * - The accounting is the AssemblyScript core's (wasm/transfer.ts, linked into this module by
- *   wasm-merge, see scripts/wasi/build-preview1.sh): this file performs the READ and WRITE
+ *   wasm-merge, see wasi/build.sh): this file performs the READ and WRITE
  *   actions core_next() returns and reports them; it never decides offsets or lengths.
  * - The core lives in this module's memory below everything wasm-ld placed (data, stack,
  *   heap); check_layout() refuses to run otherwise, so a linking mistake cannot corrupt data.
@@ -18,7 +18,8 @@
  *   the slot's length; a short write resumes where it stopped.
  * - A full non-blocking stdout (EAGAIN) waits in poll() for POLLOUT, then writes again; a
  *   runtime whose poll cannot watch the fd gets a short sleep instead, never a busy loop.
- * - bytes sent = the core's completed slot writes + what a failing slot already wrote.
+ * - bytes sent is the core's count alone: a failing write reports what it wrote before failing.
+ * - Whether a file may start at an offset is the core's rule (FLAG_SEQUENTIAL, SEEK_REFUSED).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,15 +43,14 @@ CORE(core_act_slot) int32_t core_act_slot(void);
 CORE(core_read_done) void core_read_done(int32_t t, int32_t s, int32_t n);
 CORE(core_read_failed) void core_read_failed(int32_t t, int32_t s);
 CORE(core_write_done) void core_write_done(int32_t t, int32_t s);
-CORE(core_write_failed) void core_write_failed(int32_t t, int32_t s);
+CORE(core_write_failed) void core_write_failed(int32_t t, int32_t s, int32_t accepted);
 CORE(core_fail) void core_fail(int32_t t, int32_t code);
 CORE(core_finish) void core_finish(int32_t t);
 CORE(core_sent) int64_t core_sent(int32_t t);
 CORE(core_failure) int32_t core_failure(int32_t t);
 
-/* wasm/abi.ts, which is the single source of these numbers (checked by test/wasi). */
-enum { ACT_WAIT = 0, ACT_READ = 3, ACT_WRITE = 4, ACT_DONE = 5, ACT_FAIL = 6 };
-enum { FAIL_PROTOCOL = 4, NO_ENTRY = -1 };
+/* ACT_*, FAIL_*, FLAG_*, NO_ENTRY, SEEK_REFUSED: generated from wasm/abi.ts by wasi/build.sh. */
+#include "abi.h"
 
 #define SLOTS 2
 #define SLOT_SIZE 65536
@@ -175,17 +175,16 @@ int main(int argc, char **argv) {
   }
   /* A pipe or device has no size and no offsets: it is read in order. */
   int regular = S_ISREG(st.st_mode);
-  if (!regular && offset != 0) {
+  int t = core_begin((int64_t)offset, has_count ? (int64_t)count : -1,
+                     regular ? (int64_t)st.st_size : -1, regular ? 0 : FLAG_SEQUENTIAL);
+  if (t == SEEK_REFUSED) {
     say("send: "); say(file); say(": "); say(strerror(ESPIPE)); say("\n");
     return 1;
   }
-  int t = core_begin((int64_t)offset, has_count ? (int64_t)count : -1,
-                     regular ? (int64_t)st.st_size : -1, 0);
   if (t == NO_ENTRY) { say("send: internal error: no transfer entry\n"); return 70; }
 
   const char *what = 0;
   int err = 0;
-  size_t partial = 0;
   int ok = 0;
   for (;;) {
     int act = core_next(t);
@@ -205,7 +204,7 @@ int main(int argc, char **argv) {
       size_t done = 0;
       int e = write_all((unsigned char *)(uintptr_t)core_slot_ptr(s), len, &done);
       if (e == 0) core_write_done(t, s);
-      else { what = "write"; err = e; partial = done; core_write_failed(t, s); }
+      else { what = "write"; err = e; core_write_failed(t, s, (int32_t)done); }
     } else if (act == ACT_DONE) {
       ok = 1;
       break;
@@ -217,7 +216,7 @@ int main(int argc, char **argv) {
       what = "internal error: the core waits with nothing in flight";
     }
   }
-  uint64_t sent = (uint64_t)core_sent(t) + partial;
+  uint64_t sent = (uint64_t)core_sent(t);
   core_finish(t);
   close(fd);
   if (ok) return 0;

@@ -5,13 +5,13 @@
 //
 // Invariants:
 // - Compiled with --importMemory: the core lives in the C module's memory, below the C side's
-//   data, stack and heap (scripts/wasi/build-preview1.sh places both, and main.c checks at
+//   data, stack and heap (wasi/build.sh places both, and main.c checks at
 //   start that the two regions do not overlap), so C reads and writes the core's slots by
 //   plain pointers.
 // - No imports but that memory, no start function, no heap use: the C side owns the process.
 
-import * as pool from "../pool";
-import * as tx from "../transfer";
+import * as pool from "../../wasm/pool";
+import * as tx from "../../wasm/transfer";
 
 export function core_configure(transfers: i32, slots: i32, slotSize: i32, depth: i32): i32 {
   return pool.configure(transfers, slots, slotSize, depth, 0, 0);
@@ -29,7 +29,7 @@ export function core_act_slot(): i32 { return tx.actionSlot(); }
 export function core_read_done(t: i32, s: i32, n: i32): void { tx.readDone(t, s, n); }
 export function core_read_failed(t: i32, s: i32): void { tx.readFailed(t, s); }
 export function core_write_done(t: i32, s: i32): void { tx.writeDone(t, s); }
-export function core_write_failed(t: i32, s: i32): void { tx.writeFailed(t, s); }
+export function core_write_failed(t: i32, s: i32, accepted: i32): void { tx.writeFailed(t, s, accepted); }
 export function core_fail(t: i32, code: i32): void { tx.fail(t, code); }
 export function core_finish(t: i32): void { tx.finish(t); }
 export function core_sent(t: i32): i64 { return tx.sent(t); }

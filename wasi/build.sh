@@ -10,8 +10,8 @@
 # Invariants:
 # - The components need only node_modules (asc, binaryen, jco): they always build.
 # - The preview1 command needs the Debian toolchain. It is installed with apt-get only when
-#   missing and only where that can work (root or passwordless sudo); otherwise the artifact is
-#   skipped with the reason printed. Under CI=true a missing toolchain fails the build.
+#   missing and only where that can work (scripts/apt.sh); otherwise the artifact is skipped
+#   with the reason printed. Under CI=true a missing toolchain fails the build.
 # - Nothing outside dist/wasi/ is written except apt's own state. SOCK_SENDFILE_WASI_DIST moves
 #   the output elsewhere, inside the project so node_modules still resolve (the tests read the
 #   same variable), so a build can run while another process rebuilds dist/.
@@ -20,12 +20,13 @@ cd "$(dirname "$0")/.."
 out=${SOCK_SENDFILE_WASI_DIST:-dist/wasi}
 bin=node_modules/.bin
 say() { printf '[wasi] %s\n' "$*"; }
+. scripts/apt.sh
 start=$(date +%s)
 rm -rf "$out"
 mkdir -p "$out"
 
-node scripts/wasi/build-component.js "$out"
-cp scripts/wasi/preopen.js "$out/jco-preopen.js"
+node wasi/tools/build-component.js "$out"
+cp wasi/tools/preopen.js "$out/jco-preopen.js"
 
 # --- preview1: toolchain ------------------------------------------------------------------
 PKGS="clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32"
@@ -36,19 +37,11 @@ have_toolchain() {
 }
 skip_reason=""
 if ! have_toolchain; then
-  as_root=""
-  if [ "$(id -u)" -eq 0 ]; then as_root=" "; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root="sudo"; fi
-  if ! command -v apt-get >/dev/null; then
-    skip_reason="no apt-get to install $PKGS"
-  elif [ -z "$as_root" ]; then
-    skip_reason="$PKGS missing and no root (or passwordless sudo) to install them"
-  else
-    say "installing $PKGS (apt-get; log in $out/apt.log)"
-    if ! { $as_root apt-get update && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y --no-install-recommends $PKGS; } >"$out/apt.log" 2>&1; then
-      skip_reason="apt-get could not install $PKGS (no network?); see $out/apt.log"
-    elif ! have_toolchain; then
-      skip_reason="apt-get ran but the toolchain is still incomplete"
-    fi
+  say "installing $PKGS (apt-get; log in $out/apt.log)"
+  if ! apt_ensure "$out/apt.log" $PKGS; then
+    skip_reason="$apt_reason"
+  elif ! have_toolchain; then
+    skip_reason="apt-get ran but the toolchain is still incomplete"
   fi
 fi
 
@@ -64,12 +57,13 @@ else
   GLOBAL_BASE=262144
   tmp="$out/.preview1"
   mkdir -p "$tmp"
-  "$bin/asc" --config wasm/wasi/asconfig.json wasm/wasi/preview1-core.ts \
+  "$bin/asc" --config wasi/guest/asconfig.json wasi/guest/preview1-core.ts \
     --importMemory --noExportMemory --memoryBase 1024 -o "$tmp/core.wasm"
-  clang-19 --target=wasm32-wasi -Os -Wall -Wextra -Werror \
+  node wasi/tools/abi-header.js "$tmp/abi.h"
+  clang-19 --target=wasm32-wasi -Os -Wall -Wextra -Werror -I "$tmp" \
     -o "$tmp/shell.wasm" wasi/preview1/main.c \
     -Wl,--global-base=$GLOBAL_BASE -Wl,--strip-all
-  node scripts/wasi/link-preview1.js "$tmp/shell.wasm" "$tmp/core.wasm" \
+  node wasi/tools/link-preview1.js "$tmp/shell.wasm" "$tmp/core.wasm" \
     "$out/sock-sendfile-preview1.wasm" $GLOBAL_BASE
   rm -rf "$tmp"
 fi

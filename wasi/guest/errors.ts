@@ -1,8 +1,12 @@
 // Names of the WASI error enums as WIT spells them, for messages. Kept in WIT order: the enum
-// value is the index (wit/deps/filesystem and wit/deps/sockets are the reference).
+// value is the index (wasi/wit/deps/filesystem and wasi/wit/deps/sockets are the reference).
 //
 // Invariant: every value the host can send has a name or falls through to "unknown" (no trap on
 // a newer host's new case).
+
+// The filesystem error-code cases this guest raises itself.
+export const FS_IS_DIRECTORY: i32 = 14;
+export const FS_INVALID_SEEK: i32 = 34;
 
 export function fsErrorName(code: i32): string {
   switch (code) {

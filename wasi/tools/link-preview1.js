@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Links the preview1 command: the C shell (wasi/preview1/main.c, built by clang-19 for
-// wasm32-wasi) and the AssemblyScript core (wasm/wasi/preview1-core.ts, built with
+// wasm32-wasi) and the AssemblyScript core (wasi/guest/preview1-core.ts, built with
 // --importMemory) become one module with one memory.
 //
 // Invariants:
@@ -12,7 +12,7 @@
 // - The core's data segments sit below the C side's global base (checked here) and its pool
 //   below it too (checked by main.c at start, since the pool is laid out at run time).
 //
-// Usage: node scripts/wasi/link-preview1.js SHELL.wasm CORE.wasm OUT.wasm GLOBAL_BASE
+// Usage: node wasi/tools/link-preview1.js SHELL.wasm CORE.wasm OUT.wasm GLOBAL_BASE
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the two WASI 0.2 components (wit/sock-sendfile.wit) from the AssemblyScript entries in
-// wasm/wasi/: asc -> rename exports to their canonical names (binaryen) -> componentEmbed with
+// Builds the two WASI 0.2 components (wasi/wit/sock-sendfile.wit) from the AssemblyScript entries in
+// wasi/guest/: asc -> rename exports to their canonical names (binaryen) -> componentEmbed with
 // the world's WIT -> componentNew (no preview1 adapter) -> componentWit as the validation.
 //
 // Invariants:
@@ -12,7 +12,7 @@
 //   core module, kept for the ABI drift test) and library-js/ (the library transpiled by jco
 //   for Node, importing @bytecodealliance/preview2-shim).
 //
-// Usage: node scripts/wasi/build-component.js [outDir]
+// Usage: node wasi/tools/build-component.js [outDir]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,18 +24,18 @@ import { withModule } from './binaryen.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = process.argv[2] || join(root, 'dist', 'wasi');
-const witPath = join(root, 'wit');
+const witPath = join(root, 'wasi', 'wit');
 
 // jco's wasm-tools runs as a component on preview2-shim: reading witPath needs a preopen.
 _addPreopen('/', '/');
 
 export const WORLDS = {
   'sock-sendfile-library': {
-    entry: 'wasm/wasi/library.ts',
+    entry: 'wasi/guest/library.ts',
     exports: { send_file: 'sock-sendfile:wasi/sendfile@0.1.0#send-file' },
   },
   'sock-sendfile-command': {
-    entry: 'wasm/wasi/command.ts',
+    entry: 'wasi/guest/command.ts',
     exports: { run: 'wasi:cli/run@0.2.0#run' },
   },
 };
@@ -63,7 +63,7 @@ function renameExports(bytes, renames) {
 export async function buildWorld(world, { entry, exports }) {
   const asOut = join(outDir, `${world}.as.wasm`);
   execFileSync(join(root, 'node_modules/.bin/asc'), [
-    '--config', 'wasm/wasi/asconfig.json', entry, '-o', asOut,
+    '--config', 'wasi/guest/asconfig.json', entry, '-o', asOut,
   ], { cwd: root, stdio: 'inherit' });
   const core = renameExports(readFileSync(asOut), exports);
   writeFileSync(join(outDir, `${world}.core.wasm`), core);

@@ -1,6 +1,6 @@
 // Hand-declared canonical-ABI imports of the WASI 0.2 interfaces the components call, under their
 // legacy core names (`wasi:io/streams@0.2.0`, `[method]…`, `[resource-drop]…`), which
-// componentNew accepts. scripts/wasi/abi.js compares every declaration here with what
+// componentNew accepts. test/wasi/abi.test.js compares every declaration here with what
 // componentEmbed({dummy: true}) expects for the same world, so a wrong signature fails a test
 // instead of a host at run time.
 //

@@ -7,10 +7,10 @@
 //   the slice's offset; data leaves in file order because the core hands slots out in order.
 // - Never more than `count` bytes: each READ asks at most what remains, each WRITE writes the
 //   slot's length and no more, and a host that returns more than asked fails the transfer.
-//   (Splice is not used: preview2-shim's splice ignores its length, DESIGN.md section 7.)
+//   (Splice is not used: preview2-shim 0.26's splice ignores its length and can move more.)
 // - A write is never larger than the stream's check-write permit (writing past it traps).
-// - `sent` is the core's count of slot writes that completed plus the bytes of a failing slot
-//   that the stream had already accepted, so an error reports exactly what went out.
+// - `sent` is the core's count alone: a failing slot write reports the bytes the stream had
+//   already accepted (writeFailed's `accepted`), so an error reports exactly what went out.
 // - The file's size comes from stat before the first read, so `count` past EOF is clamped
 //   before any byte moves; EOF found earlier (a file that shrank) ends the transfer cleanly.
 // - Borrowed handles (the output stream, the descriptor) are never dropped; the input stream
@@ -18,12 +18,14 @@
 // - The core runs one transfer at a time here: one guest thread, each action completed before
 //   next() is called again, so ACT_WAIT can only mean a bug.
 
-import { ACT_DONE, ACT_FAIL, ACT_READ, ACT_WRITE, FAIL_IO, FAIL_PROTOCOL, NO_ENTRY } from "../abi";
-import * as pool from "../pool";
-import * as tx from "../transfer";
+import {
+  ACT_DONE, ACT_FAIL, ACT_READ, ACT_WRITE, FAIL_IO, FAIL_PROTOCOL, FLAG_SEQUENTIAL, NO_ENTRY, SEEK_REFUSED,
+} from "../../wasm/abi";
+import * as pool from "../../wasm/pool";
+import * as tx from "../../wasm/transfer";
 import * as w from "./imports";
 import { RET, RET2, arm, disarm, msgBytes, msgReset, msgStr, msgU64 } from "./mem";
-import { fsErrorName } from "./errors";
+import { FS_INVALID_SEEK, FS_IS_DIRECTORY, fsErrorName } from "./errors";
 
 // One transfer in flight at most; two slots of 64 KiB (the shim's file streams deliver at most
 // 64 KiB per read), so memory stays small and fixed.
@@ -99,16 +101,16 @@ export function sendSlice(out: i32, file: i32, offset: u64, count: u64, hasCount
   w.descriptorStat(file, RET);
   if (load<u8>(RET) != 0) { fsFailure("stat: ", load<u8>(RET, 8)); return false; }
   const type = <i32>load<u8>(RET, 8);
-  if (type == w.DESCRIPTOR_DIRECTORY) { fsFailure("read: ", 14); return false; }
+  if (type == w.DESCRIPTOR_DIRECTORY) { fsFailure("read: ", FS_IS_DIRECTORY); return false; }
   // A pipe or device has no meaningful size: read it to EOF (or to count).
   const size: i64 = type == w.DESCRIPTOR_REGULAR_FILE ? load<i64>(RET, 24) : -1;
 
   const want: i64 = hasCount && count <= <u64>i64.MAX_VALUE ? <i64>count : -1;
-  const t = tx.begin(<i64>offset, want, size, 0);
+  const t = tx.begin(<i64>offset, want, size, size < 0 ? FLAG_SEQUENTIAL : 0);
+  if (t == SEEK_REFUSED) { fsFailure("read: ", FS_INVALID_SEEK); return false; }
   if (t == NO_ENTRY) { msgStr("transfer table full"); return false; }
 
   let input: i32 = -1;
-  let partial: u64 = 0; // bytes of a failing slot write that the stream accepted
   let ok = false;
   for (;;) {
     const act = tx.next(t);
@@ -150,7 +152,7 @@ export function sendSlice(out: i32, file: i32, offset: u64, count: u64, hasCount
       const len = tx.actionLength();
       const done = writeAll(out, pool.slotPtr(s), len);
       if (done == len) tx.writeDone(t, s);
-      else { partial = <u64>done; tx.writeFailed(t, s); }
+      else tx.writeFailed(t, s, done);
     } else if (act == ACT_DONE) {
       ok = true;
       break;
@@ -171,7 +173,7 @@ export function sendSlice(out: i32, file: i32, offset: u64, count: u64, hasCount
       break;
     }
   }
-  sent = <u64>tx.sent(t) + partial;
+  sent = <u64>tx.sent(t);
   tx.finish(t);
   if (input >= 0) w.dropInputStream(input);
 
