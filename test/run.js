@@ -4,7 +4,8 @@
 // Node with the native backend as loaded, under Node with SOCK_SENDFILE_NATIVE=0 (the buffered
 // path only), under Bun with the native backend as loaded, and under Deno's Node compatibility
 // (Bun and Deno are npm devDependencies). A runtime that cannot start is a skip with its reason,
-// and a failure when CI=true.
+// and a failure when CI=true. Files under test/http/ run three times: native, SOCK_SENDFILE_NATIVE=0
+// and Bun (not Deno: its node:http was not tried with them).
 //
 // Usage: node test/run.js [filter]   (filter: a substring of the file path)
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,12 +49,11 @@ function runtimeUnavailable(runtime) {
 
 function runs(file) {
   const rel = relative(root, file);
-  if (rel.startsWith(join('test', 'node') + '/')) {
-    return [{ label: `${rel} [native as loaded]`, env: {} },
-            { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } },
-            { label: `${rel} [bun]`, env: {}, runtime: 'bun' },
-            { label: `${rel} [deno]`, env: {}, runtime: 'deno' }];
-  }
+  const threeWays = [{ label: `${rel} [native as loaded]`, env: {} },
+                     { label: `${rel} [SOCK_SENDFILE_NATIVE=0]`, env: { SOCK_SENDFILE_NATIVE: '0' } },
+                     { label: `${rel} [bun]`, env: {}, runtime: 'bun' }];
+  if (rel.startsWith(join('test', 'node') + '/')) return [...threeWays, { label: `${rel} [deno]`, env: {}, runtime: 'deno' }];
+  if (rel.startsWith(join('test', 'http') + '/')) return threeWays;
   return [{ label: rel, env: {} }];
 }
 

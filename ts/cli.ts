@@ -11,6 +11,10 @@ import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SendfileFile, capabilities, openFile, sockSendfileWithReport } from './entries/node.js';
+import cluster from 'node:cluster';
+import { createServer as createHttpServer } from 'node:http';
+import { statSync } from 'node:fs';
+import { serveStatic } from './entries/http.js';
 
 const USAGE = `usage:
   sock-sendfile send FILE TARGET [--offset N] [--count N] [--no-fallback]
@@ -18,7 +22,9 @@ const USAGE = `usage:
   sock-sendfile serve FILE [--host H] [--port P] [--offset N] [--count N]
       sends FILE to every client that connects; port 0 (default) picks a free one
   sock-sendfile check [--json] [--size BYTES]
-      sends a generated file over loopback, verifies it byte for byte, reports the path taken`;
+      sends a generated file over loopback, verifies it byte for byte, reports the path taken
+  sock-sendfile http DIR [--host H] [--port P] [--workers N]
+      serves DIR over HTTP (sock-sendfile/http); --workers runs N processes (node:cluster)`;
 
 class UsageError extends Error {}
 
@@ -242,6 +248,77 @@ async function cmdCheck(argv: string[]): Promise<number> {
   }
 }
 
+// `http DIR`: a static server over sock-sendfile/http. With --workers N the primary only forks
+// and prints the URL; every worker (the same command, re-run by node:cluster) serves. A signal
+// stops accepting, lets responses in flight finish (5 s at most) and exits 0.
+async function cmdHttp(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['host', 'port', 'workers'], []);
+  if (p.positional.length !== 1) throw new UsageError('http needs DIR');
+  const dir = p.positional[0];
+  const host = (p.flags.get('host') as string | undefined) ?? '127.0.0.1';
+  const port = intFlag(p, 'port', 'port') ?? 0;
+  const workers = intFlag(p, 'workers', 'positive') ?? 0;
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+  if (workers > 0 && cluster.isPrimary) return httpPrimary(workers, host);
+  const log = process.stdout.isTTY;
+  const handler = serveStatic(dir, {
+    onResult: log ? (req, r) => process.stdout.write(`${req.method} ${req.url} ${r.status} ${r.bytesSent} ${r.path}\n`) : undefined,
+  });
+  const server = createHttpServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+  });
+  if (!cluster.isWorker) process.stdout.write(`serving ${dir} at ${httpUrl(server.address() as AddressInfo)}\n`);
+  return new Promise<number>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.off('disconnect', stop);
+      server.close(() => resolve(0));
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 5000).unref();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (cluster.isWorker) process.on('disconnect', stop);
+  });
+}
+
+function httpUrl(a: AddressInfo): string {
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/`;
+}
+
+function httpPrimary(workers: number, host: string): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let printed = false;
+    let stopping = false;
+    let alive = 0;
+    cluster.on('listening', (_w, address) => {
+      if (printed) return;
+      printed = true;
+      process.stdout.write(`serving at ${httpUrl({ address: address.address ?? host, port: address.port, family: String(address.addressType) === '6' ? 'IPv6' : 'IPv4' })} with ${workers} workers\n`);
+    });
+    cluster.on('exit', () => {
+      alive--;
+      if (alive === 0 && stopping) resolve(0);
+      if (!stopping) { process.stderr.write('sock-sendfile: a worker exited; stopping\n'); stop(); }
+    });
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (alive === 0) { resolve(0); return; }
+      for (const w of Object.values(cluster.workers ?? {})) w?.disconnect();
+      setTimeout(() => { for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGKILL'); }, 8000).unref();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    for (let i = 0; i < workers; i++) { cluster.fork(); alive++; }
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -249,6 +326,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'send': return await cmdSend(rest);
       case 'serve': return await cmdServe(rest);
       case 'check': return await cmdCheck(rest);
+      case 'http': return await cmdHttp(rest);
       case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);
         return 0;

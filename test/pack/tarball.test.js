@@ -33,7 +33,7 @@ test('the tarball holds every file the package declares, and both Linux prebuild
 test('and nothing a user does not need: no sources, tests, build scripts or build output', () => {
   const allowed = [
     /^(README\.md|package\.json|bin\/sock-sendfile\.js)$/,
-    /^dist\/(node|cli|web|workerd|deno)\.js(\.map)?$/,
+    /^dist\/(node|cli|http|web|workerd|deno)\.js(\.map)?$/,
     /^dist\/core\.wasm$/,
     /^dist\/types\/.*\.d\.ts$/,
     /^dist\/native\/[a-z0-9]+-[a-z0-9]+(-musl)?\/sock_sendfile\.node$/,
