@@ -10,6 +10,7 @@
 # tools directory).
 #
 #   bash wasi/install-runtimes.sh           install what is missing; exit 1 if anything still is
+#   bash wasi/install-runtimes.sh NAME...   the same for the named tools only
 #   bash wasi/install-runtimes.sh --status  one line per tool: "NAME PATH", or "NAME - WHY" when
 #                                           it is missing or at another version; installs nothing
 #
@@ -73,6 +74,13 @@ if [ "${1:-}" = "--status" ]; then
     if [ -z "$why" ]; then echo "$t $(path_of "$t")"; else echo "$t - $why"; fi
   done
   exit 0
+fi
+
+if [ $# -gt 0 ]; then
+  for t in "$@"; do
+    case " $TOOLS " in *" $t "*) ;; *) say "unknown tool $t (known: $TOOLS)"; exit 2 ;; esac
+  done
+  TOOLS="$*"
 fi
 
 mkdir -p "$bin"
