@@ -1,39 +1,19 @@
 // The WASI runtimes beside jco (wasmtime, wazero, and wac and socat around them), as
-// wasi/install-runtimes.sh --status reports them, and the command lines the README shows for
-// each, run exactly as written there: the tool by name, with the tools directory first on PATH.
+// wasi/tools/runtimes.js reports them, and the command lines the README shows for each, run as
+// written there: the tool by name, with the tools directory first on PATH.
 //
-// Invariants:
-// - The pinned versions have one owner, the install script; a tool at another version is
-//   missing, with the script's reason.
-// - Every command line here is the README's (section WASI), with only paths and ports filled in.
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { root, runProcess, wasiDist } from './_helpers.js';
+// Invariant: every command line here is the README's (section WASI), with only paths and ports
+// filled in.
+import { join } from 'node:path';
+import { missingFrom, runtimeStatus, toolEnv as envFor } from '../../wasi/tools/runtimes.js';
+import { runProcess, wasiDist } from './_helpers.js';
 
-const installer = join(root, 'wasi/install-runtimes.sh');
-
-function readStatus() {
-  const r = spawnSync('bash', [installer, '--status'], { encoding: 'utf8', timeout: 30_000 });
-  const tools = {};
-  for (const line of (r.stdout || '').split('\n')) {
-    const m = /^(\S+) (?:- (.*)|(\S.*))$/.exec(line);
-    if (m) tools[m[1]] = m[2] ? { missing: m[2] } : { path: m[3] };
-  }
-  return tools;
-}
-
-export const tools = readStatus();
+export const tools = runtimeStatus();
 
 /** Why one of `names` cannot run here, or null when all can. */
-export function missingTools(...names) {
-  const why = names.map((n) => tools[n]?.missing ?? (tools[n] ? null : `${n}: ${installer} --status failed`))
-    .filter(Boolean);
-  return why.length ? why.join('; ') : null;
-}
+export const missingTools = (...names) => missingFrom(tools, ...names);
 
-// The tools directory first on PATH, so a command names `wasmtime` as the README does.
-const toolDirs = [...new Set(Object.values(tools).filter((t) => t.path).map((t) => dirname(t.path)))];
-export const toolEnv = { ...process.env, PATH: [...toolDirs, process.env.PATH].join(':') };
+export const toolEnv = envFor(tools);
 
 export const commandWasm = join(wasiDist, 'sock-sendfile-command.wasm');
 export const libraryWasm = join(wasiDist, 'sock-sendfile-library.wasm');
