@@ -13,7 +13,7 @@
 //   already accepted (writeFailed's `accepted`), so an error reports exactly what went out.
 // - The file's size comes from stat before the first read, so `count` past EOF is clamped
 //   before any byte moves; EOF found earlier (a file that shrank) ends the transfer cleanly.
-// - Borrowed handles (the output stream, the descriptor) are never dropped; the input stream
+// - The handles it is given (the output stream, the descriptor) are left to the caller; the input stream
 //   and every pollable and error this file creates are dropped before it returns.
 // - The core runs one transfer at a time here: one guest thread, each action completed before
 //   next() is called again, so ACT_WAIT can only mean a bug.
