@@ -30,6 +30,10 @@ export const CASES = [
   { name: 'whole file', args: (t) => ['f.bin', t], slice: [0, SIZE] },
   { name: 'offset and count slice', args: (t) => ['f.bin', t, '--offset', '1000', '--count', '300001'],
     slice: [1000, 301_001] },
+  // Past the core's first (2 MiB) piece, ending mid-file off any 64 KiB boundary: the host
+  // splices whole chunks and the tail goes through a slot, never a byte past the count.
+  { name: 'a 3 MB slice of a 16 MiB file', file: 'big.bin', args: (t) => ['big.bin', t, '--offset', '100', '--count', '3000001'],
+    slice: [100, 3_000_101] },
   { name: '--offset=N --count=N forms, count past EOF stops at EOF',
     args: (t) => ['f.bin', t, '--offset=1000000', '--count=99999999'], slice: [1_000_000, SIZE] },
   { name: 'offset at EOF: 0 bytes, still connects, exit 0', args: (t) => ['f.bin', t, '--offset', String(SIZE)],
