@@ -32,6 +32,10 @@ export const WASI_SENDERS = [
     argv: (c) => ['wazero', 'run', '-mount', '.:/data', join(c.dist, 'sock-sendfile-preview1.wasm'), `/data/${c.file}`] },
   { id: 'socat', label: 'socat -u FILE TCP (native reference)', needs: ['socat'],
     argv: (c) => ['socat', '-u', `FILE:${c.file}`, `TCP:127.0.0.1:${c.port}`] },
+  // Information: socat moves 8 KiB per read and write by default; this is it with the 64 KiB
+  // pieces the WASI senders use.
+  { id: 'socat64k', label: 'socat -u -b 65536 FILE TCP (info)', needs: ['socat'],
+    argv: (c) => ['socat', '-u', '-b', '65536', `FILE:${c.file}`, `TCP:127.0.0.1:${c.port}`] },
 ];
 
 /** The senders this machine can run, and why each other one is left out. */
