@@ -43,7 +43,7 @@ version_of() {
     wasmtime) "$bin/wasmtime" --version 2>/dev/null | awk '{print $2}' ;;
     wac) "$bin/wac" --version 2>/dev/null | awk '{print $2}' ;;
     wazero) "$bin/wazero" version 2>/dev/null ;;
-    socat) command -v socat >/dev/null && echo present ;;
+    socat) command -v socat >/dev/null && echo "(any version)" ;;
   esac
 }
 pinned() {
@@ -51,7 +51,7 @@ pinned() {
     wasmtime) echo "$WASMTIME_VERSION" ;;
     wac) echo "$WAC_VERSION" ;;
     wazero) echo "$WAZERO_VERSION" ;;
-    socat) echo present ;;
+    socat) echo "(any version)" ;;
   esac
 }
 path_of() { if [ "$1" = socat ]; then command -v socat; else echo "$bin/$1"; fi; }
