@@ -5,7 +5,7 @@
 #                     trimmed to what `wasmtime run` needs for components, sockets and preview1
 #   wac 0.12.0        cargo install wac-cli without registry support (plug of local files)
 #   wazero v1.12.0    go install
-#   socat             apt-get, only when missing and only as root or with passwordless sudo
+#   socat             apt-get through scripts/apt.sh (only when missing, only where it can work)
 # into ${XDG_CACHE_HOME:-$HOME/.cache}/sock-sendfile/tools/bin (SOCK_SENDFILE_TOOLS moves the
 # tools directory).
 #
@@ -32,6 +32,8 @@ WASMTIME_VERSION=48.0.0
 WASMTIME_FEATURES=run,cranelift,component-model,cache,parallel-compilation
 WAC_VERSION=0.12.0
 WAZERO_VERSION=v1.12.0
+
+. "$(dirname "$0")/../scripts/apt.sh"
 
 tools=${SOCK_SENDFILE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/sock-sendfile/tools}
 bin=$tools/bin
@@ -117,15 +119,8 @@ install_one() {
       GOBIN=$bin go install "github.com/tetratelabs/wazero/cmd/wazero@$WAZERO_VERSION"
       say "wazero: built in $((SECONDS - t0)) s" ;;
     socat)
-      local as_root=""
-      if [ "$(id -u)" -eq 0 ]; then as_root=" "; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root=sudo; fi
-      if ! command -v apt-get >/dev/null || [ -z "$as_root" ]; then
-        say "socat: missing, and no apt-get with root (or passwordless sudo) to install it"
-        return 1
-      fi
       say "socat: apt-get install socat"
-      { $as_root apt-get update && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y --no-install-recommends socat; } \
-        >"$work/socat.log" 2>&1 || { tail -20 "$work/socat.log" >&2; return 1; } ;;
+      apt_ensure "$work/socat.log" socat || { say "socat: $apt_reason"; tail -20 "$work/socat.log" >&2; return 1; } ;;
   esac
 }
 
