@@ -82,7 +82,7 @@ export function caseTable(kase, summaries, senders) {
   return lines.join('\n');
 }
 
-/** The targets of issue 3, each met, unmet, or not measured in this run (and why). */
+/** The targets of issues 3 and 13, each met, unmet, or not measured in this run (and why). */
 export function targets(S) {
   const get = (c, id) => (S[c]?.[id]?.ok ? S[c][id] : null);
   const out = [];

@@ -287,7 +287,7 @@ async function main() {
 
   const verdict = targets(summaries);
   results.targets = verdict;
-  console.log('\n## Targets (issue 3)\n');
+  console.log('\n## Targets (issues 3 and 13)\n');
   console.log(targetTable(verdict));
   // Judged on each row's median rep: a single rep can catch the receiver descheduled.
   const rows = Object.values(summaries).flatMap((c) => Object.values(c)).filter((s) => s.ok);
