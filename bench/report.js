@@ -1,4 +1,4 @@
-// Turns raw runs into medians, tables and the met/unmet verdict on the targets of issue 3.
+// Turns raw runs into medians, tables and the met/unmet verdict on the targets of issues 3 and 13.
 // Pure functions over the result object run.js builds; nothing here measures.
 
 export const median = (xs) => {
