@@ -8,7 +8,9 @@
  * check that it was idle most of the time, whatever the sender.
  *
  * Prints "port N" on stdout once listening. Dies with its parent (PR_SET_PDEATHSIG), so a
- * crashed benchmark leaves no listener behind.
+ * crashed benchmark leaves no listener behind. With "report" it also prints each connection's
+ * line on stdout: senders that close their socket themselves (the WASI rows, socat) never read
+ * the answer on the socket.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,7 +34,11 @@ int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   signal(SIGPIPE, SIG_IGN);
   /* "copy" makes it a plain copying reader, to compare against the MSG_TRUNC mode. */
-  int trunc = !(argc > 1 && strcmp(argv[1], "copy") == 0);
+  int trunc = 1, report = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "copy") == 0) trunc = 0;
+    if (strcmp(argv[i], "report") == 0) report = 1;
+  }
   int ls = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -77,6 +83,10 @@ int main(int argc, char **argv) {
                        (long long)(cpu_us() - c0), (long long)(first ? last - first : 0));
     ssize_t w = write(c, line, (size_t)len);
     (void)w;
+    if (report) {
+      fputs(line, stdout);
+      fflush(stdout);
+    }
     close(c);
   }
 }

@@ -1,4 +1,4 @@
-// Turns raw runs into medians, tables and the met/unmet verdict on the targets of issue 3.
+// Turns raw runs into medians, tables and the met/unmet verdict on the targets of issues 3 and 13.
 // Pure functions over the result object run.js builds; nothing here measures.
 
 export const median = (xs) => {
@@ -55,8 +55,8 @@ function timeCell(us) {
  * as a multiple of the reference senders' (>1: slower than that reference).
  */
 export function caseTable(kase, summaries, senders) {
-  const refs = ['native', 'cpython', 'pipe64k', 'c'].filter((id) => summaries[id]?.ok);
-  const labels = { native: '÷native', cpython: '÷CPython', pipe64k: '÷pipe64K', c: '÷C' };
+  const refs = ['native', 'cpython', 'pipe64k', 'c', 'socat'].filter((id) => summaries[id]?.ok);
+  const labels = { native: '÷native', cpython: '÷CPython', pipe64k: '÷pipe64K', c: '÷C', socat: '÷socat' };
   const big = kase.bytesPerTransfer >= 64 * MiB;
   const head = [
     padEnd('sender', 40), pad('median', 10), pad('min..max', 19), pad('MiB/s', 8),
@@ -82,7 +82,7 @@ export function caseTable(kase, summaries, senders) {
   return lines.join('\n');
 }
 
-/** The targets of issue 3, each met, unmet, or not measured in this run (and why). */
+/** The targets of issues 3 and 13, each met, unmet, or not measured in this run (and why). */
 export function targets(S) {
   const get = (c, id) => (S[c]?.[id]?.ok ? S[c][id] : null);
   const out = [];
@@ -123,6 +123,19 @@ export function targets(S) {
     // Judged on the median rep like every other figure; the worst rep is shown because one
     // neighbour's burst on a 2-core machine is enough to move a single rep's p99.
     return { met: m.eldP99Ms <= 20, detail: `p99 ${fmt(m.eldP99Ms, 1)} ms (median rep; worst rep ${fmt(m.eldP99WorstMs, 1)}), max ${fmt(m.eldMaxMs, 1)} ms, raw histogram incl. the 10 ms interval` };
+  });
+  // Issue 13: the WASI artifacts in real runtimes, against socat on the same file.
+  t('WASI: command component in wasmtime >= 500 MiB/s', [['wasi', 'wasmtime-cmd']], () => {
+    const m = get('wasi', 'wasmtime-cmd').throughputMiBs;
+    return { met: m >= 500, detail: `${fmt(m, 0)} MiB/s` };
+  });
+  t('WASI: command component in wasmtime >= 40% of socat', [['wasi', 'wasmtime-cmd'], ['wasi', 'socat']], () => {
+    const r = get('wasi', 'wasmtime-cmd').throughputMiBs / get('wasi', 'socat').throughputMiBs;
+    return { met: r >= 0.4, detail: `${fmt(get('wasi', 'wasmtime-cmd').throughputMiBs, 0)} vs ${fmt(get('wasi', 'socat').throughputMiBs, 0)} MiB/s: ${fmt(r * 100, 0)}%` };
+  });
+  t('WASI: preview1 in wasmtime >= 250 MiB/s', [['wasi', 'wasmtime-p1']], () => {
+    const m = get('wasi', 'wasmtime-p1').throughputMiBs;
+    return { met: m >= 250, detail: `${fmt(m, 0)} MiB/s` };
   });
   return out;
 }

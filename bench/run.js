@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { killAll, lineChild } from './children.js';
 import { formatMachine, machine } from './machine.js';
 import { caseTable, summarize, targetTable, targets } from './report.js';
+import { launch, wasiOnce, wasiPlan } from './wasi.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
@@ -33,7 +34,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a.startsWith('--json=')) opts.json = a.slice(7);
   else if (a === '--only') opts.only = argv[++i].split(',');
   else if (a === '--help' || a === '-h') {
-    console.log('usage: node bench/run.js [--quick] [--json FILE] [--only 16k,1m,64m,1g,cold]');
+    console.log('usage: node bench/run.js [--quick] [--json FILE] [--only 16k,1m,64m,1g,cold,wasi]');
     process.exit(0);
   } else {
     console.error(`unknown argument ${a}`);
@@ -103,7 +104,13 @@ const CASES = [
     full: true, cold: true, eld: true,
     mode: 'one', file: '1g.bin', transfers: 1, bytesPerTransfer: GiB, reps: 9, warmup: false,
     senders: ['native', 'buffered', 'cpython', 'c'].filter((id) => ALL.includes(id)), timeoutMs: 180_000 },
+  // One fresh process per run (a runtime starts, sends, exits): see bench/wasi.js.
+  { id: 'wasi', title: '1 GiB file through the WASI artifacts (a process per run), socat as the native reference',
+    full: true, wasi: true,
+    mode: 'one', file: '1g.bin', transfers: 1, bytesPerTransfer: GiB, reps: 5, warmup: true,
+    senders: [], timeoutMs: 180_000 },
 ].filter((c) => (!opts.quick || !c.full) && (!opts.only || opts.only.includes(c.id)));
+const wasi = CASES.some((c) => c.wasi) ? wasiPlan() : null;
 
 // ---- files ------------------------------------------------------------------------------------
 function makeFiles(dir) {
@@ -172,6 +179,10 @@ async function main() {
     senderBin = join(tmp, 'sender');
     execFileSync('cc', ['-O2', '-o', receiverBin, join(here, 'receiver.c')]);
     execFileSync('cc', ['-O2', '-o', senderBin, join(here, 'sender.c')]);
+    if (wasi) {
+      launch.bin = join(tmp, 'launch');
+      execFileSync('cc', ['-O2', '-o', launch.bin, join(here, 'launch.c')]);
+    }
     for (const s of SENDERS) if (s.id === 'c' || s.id === 'clib') s.cmd = senderBin;
   } else {
     throw new Error('cc is needed to build the receiver (bench/receiver.c)');
@@ -186,7 +197,9 @@ async function main() {
     if (!dropCache) throw new Error('cannot make a file cold: neither the addon nor python3 is available');
   }
 
-  const receiver = lineChild(receiverBin, []);
+  // "report": the WASI senders close the connection themselves, so the receiver's line comes on
+  // its stdout (other senders read it on the socket; lines nobody waits for are dropped).
+  const receiver = lineChild(receiverBin, ['report']);
   const portLine = await receiver.ready();
   const port = Number(/port (\d+)/.exec(portLine)?.[1]);
   if (!port) throw new Error(`receiver said ${portLine}`);
@@ -209,7 +222,8 @@ async function main() {
   const summaries = {};
 
   for (const kase of CASES) {
-    const senders = SENDERS.filter((s) => kase.senders.includes(s.id));
+    const senders = kase.wasi ? wasi.senders : SENDERS.filter((s) => kase.senders.includes(s.id));
+    if (kase.wasi) for (const { id, why } of wasi.skipped) log(`case wasi: ${id} left out: ${why}`);
     const path = join(tmp, kase.file);
     const expected = kase.transfers * kase.bytesPerTransfer;
     const cmd = `run ${port} ${kase.mode} ${path} ${kase.transfers}${kase.eld ? ' eld' : ''}`;
@@ -217,7 +231,14 @@ async function main() {
     log(`case ${kase.id}: ${kase.title}; ${kase.reps} reps x ${senders.map((s) => s.id).join(' ')}`);
     const tc = Date.now();
 
+    const wasiCtx = { receiver, port, cwd: tmp, root, dist: join(root, 'dist', 'wasi'), file: kase.file,
+      expected, env: wasi?.env, timeoutMs: kase.timeoutMs };
     const once = async (s, rep) => {
+      if (kase.wasi) {
+        const r = { ...(await wasiOnce(s, wasiCtx)), rep };
+        if (!r.ok || !r.valid) log(`  ${s.id} rep ${rep}: ${r.error}`);
+        return r;
+      }
       const child = children[s.id];
       if (!child.alive) return { ok: false, error: 'the sender process is gone' };
       let resident = null;
@@ -255,6 +276,7 @@ async function main() {
     console.log(`\n## ${kase.id}: ${kase.title}`);
     console.log(`median of ${kase.reps} reps per sender${kase.warmup ? ' after one warm-up run each' : ''}; time is per transfer (per file)\n`);
     console.log(caseTable(kase, summaries[kase.id], senders));
+    if (kase.wasi) for (const { id, why } of wasi.skipped) console.log(`${id}: not run: ${why}`);
     const nat = summaries[kase.id].native;
     if (nat?.ok && nat.nativeShare !== undefined) console.log(`\nnative row: sendfile(2) moved ${(nat.nativeShare * 100).toFixed(1)}% of the bytes`);
     if (kase.cold) {
@@ -265,7 +287,7 @@ async function main() {
 
   const verdict = targets(summaries);
   results.targets = verdict;
-  console.log('\n## Targets (issue 3)\n');
+  console.log('\n## Targets (issues 3 and 13)\n');
   console.log(targetTable(verdict));
   // Judged on each row's median rep: a single rep can catch the receiver descheduled.
   const rows = Object.values(summaries).flatMap((c) => Object.values(c)).filter((s) => s.ok);

@@ -1,5 +1,5 @@
 // Shared by the WASI tests: where the artifacts are, temporary files, a TCP receiver in another
-// process, and running the command component under `jco run`.
+// process, and running processes (the command component under `jco run`, the runtimes).
 //
 // Invariants:
 // - Every process started here is bounded in time and killed by its own pid, never by name.
@@ -119,23 +119,31 @@ export function ipv6Available() {
 }
 
 /**
- * `jco run` of the command component with `cwd` as the preopen "." (dist/wasi/jco-preopen.js,
- * the module users pass too).
- * Resolves { code, stdout, stderr }; killed by pid after timeoutMs.
+ * Runs `cmd args` with stdin closed. `stdout` is 'pipe' (collected) or a stream or fd the child
+ * writes to directly (a connected socket, a file). Resolves { code, signal, stdout, stderr };
+ * killed by pid after timeoutMs.
  */
-export function jcoRun(args, { cwd, timeoutMs = 60_000 } = {}) {
+export function runProcess(cmd, args, { cwd, env, stdout = 'pipe', timeoutMs = 60_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [jcoBin, 'run', '--jco-import', preopenModule,
-      join(wasiDist, 'sock-sendfile-command.wasm'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', stdout, 'pipe'] });
     children.add(child);
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    let out = '', err = '';
+    child.stdout?.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
     const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch {} }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout: out, stderr: err });
     });
   });
+}
+
+/**
+ * `jco run` of the command component with `cwd` as the preopen "." (dist/wasi/jco-preopen.js,
+ * the module users pass too).
+ */
+export function jcoRun(args, opts) {
+  return runProcess(process.execPath, [jcoBin, 'run', '--jco-import', preopenModule,
+    join(wasiDist, 'sock-sendfile-command.wasm'), ...args], opts);
 }

@@ -33,7 +33,8 @@ export declare function inputBlockingRead(self: i32, len: u64, ret: usize): void
 @external("wasi:io/streams@0.2.0", "[resource-drop]input-stream")
 export declare function dropInputStream(self: i32): void;
 
-// check-write: result<u64, stream-error>. ok: u64 at 8. err: discriminant at 8, handle at 12.
+// check-write, blocking-splice: result<u64, stream-error>. ok: u64 at 8. err: discriminant at 8,
+// handle at 12.
 @external("wasi:io/streams@0.2.0", "[method]output-stream.check-write")
 export declare function outputCheckWrite(self: i32, ret: usize): void;
 // write, blocking-write-and-flush, blocking-flush: result<_, stream-error>. err: discriminant
@@ -44,6 +45,8 @@ export declare function outputWrite(self: i32, ptr: usize, len: usize, ret: usiz
 export declare function outputBlockingWriteAndFlush(self: i32, ptr: usize, len: usize, ret: usize): void;
 @external("wasi:io/streams@0.2.0", "[method]output-stream.blocking-flush")
 export declare function outputBlockingFlush(self: i32, ret: usize): void;
+@external("wasi:io/streams@0.2.0", "[method]output-stream.blocking-splice")
+export declare function outputBlockingSplice(self: i32, src: i32, len: u64, ret: usize): void;
 @external("wasi:io/streams@0.2.0", "[method]output-stream.subscribe")
 export declare function outputSubscribe(self: i32): i32;
 @external("wasi:io/streams@0.2.0", "[resource-drop]output-stream")
