@@ -54,6 +54,8 @@ export interface FileBody {
   single?: ByteRange;
   parts?: Part[];
   tail?: Buffer;
+  /** The whole file, already read (ts/http/cache.ts): sent from here, never modified. */
+  bytes?: Buffer;
 }
 
 let nativeAvailable: boolean | undefined;
@@ -229,6 +231,11 @@ async function inline(t: Target & { kind: 'http1' }, status: number, headers: He
   const o = owned instanceof Promise ? await owned : owned;
   if ('gone' in o) { t.res.destroy(); return { bytesSent: 0, path: 'none', complete: false, error: o.gone }; }
   const range = body.single!;
+  if (body.bytes) {
+    t.res.writeHead(status, headers);
+    t.res.end(body.bytes.subarray(range.start, range.end + 1));
+    return { bytesSent: body.length, path: 'inline', complete: true };
+  }
   const buf = takeBuffer(body.length);
   let n = 0;
   try {

@@ -26,6 +26,7 @@ import {
   type Dotfiles, type Opened, type Refusal, type Segments, Root, dotfileRefusal, isRefusal, openChecked, segmentsOfPath,
 } from './path.js';
 import { DEFAULT_MAX_RANGES, decideRange, planMultipart } from './range.js';
+import { BodyCache } from './cache.js';
 
 /** What the `headers` hook is told about the file being sent. */
 export interface FileInfo {
@@ -125,6 +126,8 @@ const ALLOW = 'GET, HEAD';
 /** Options checked once (serveStatic checks them at creation, sendFile per call). */
 export interface ResolvedOptions {
   root: Root | null;
+  /** Small files of this root kept in memory (ts/http/cache.ts); null without a root. */
+  cache: BodyCache | null;
   etag: boolean;
   lastModified: boolean;
   contentType: SendFileOptions['contentType'];
@@ -147,6 +150,12 @@ function rootFor(dir: string): Root {
   if (!r) { r = new Root(dir); if (roots.size < 64) roots.set(dir, r); }
   return r;
 }
+const caches = new WeakMap<Root, BodyCache>();
+function cacheFor(root: Root): BodyCache {
+  let c = caches.get(root);
+  if (!c) caches.set(root, (c = new BodyCache()));
+  return c;
+}
 
 /** Validates options and computes what does not change per request. */
 export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
@@ -167,8 +176,10 @@ export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
   if (o.headers !== undefined && typeof o.headers !== 'function') throw httpTypeError('options.headers must be a function');
   const inlineMax = o.inlineMax ?? DEFAULT_INLINE_MAX;
   if (!Number.isSafeInteger(inlineMax) || inlineMax < 0) throw httpValueError(`options.inlineMax must be a non-negative integer (got ${String(inlineMax)})`);
+  const root = o.root === undefined ? null : rootFor(o.root);
   return {
-    root: o.root === undefined ? null : rootFor(o.root),
+    root,
+    cache: root && cacheFor(root),
     etag: o.etag !== false,
     lastModified: o.lastModified !== false,
     contentType: ct,
@@ -215,7 +226,8 @@ function redirectLocation(full: string): string {
   return `${local}/${search.replace(/[^\w\-.~!$&'()*+,;=:@/%?]/g, encodeURIComponent)}`;
 }
 
-interface Chosen { opened: Opened; owned: boolean; encoding?: Encoding }
+/** The file to answer with; `bytes` when its whole content is already in memory. */
+interface Chosen { opened: Opened; owned: boolean; encoding?: Encoding; bytes?: Buffer }
 
 function openPath(
   segs: string[], trailing: boolean, o: ResolvedOptions, view: RequestView, req: RequestLike, t: Target, ctx?: Context,
@@ -224,8 +236,16 @@ function openPath(
   const dot = dotfileRefusal(segs, o.dotfiles);
   if (dot) return refuse(dot);
   const full = o.root ? o.root.join(segs) : `/${segs.join('/')}`;
+  // Whole small files from memory: HTTP/1 (the inline path), no Range, no encoding to choose.
+  const cache = t.kind === 'http1' && view.headers.range === undefined && !o.precompressed.length ? o.cache : null;
+  const hit = cache?.lookup(full, !o.followSymlinks, o.inlineMax);
+  if (hit) return { opened: { fd: -1, stat: hit.stat, path: full }, owned: false, bytes: hit.bytes };
   let opened = openChecked(full, o.root, o.followSymlinks);
   if (isRefusal(opened)) return refuse(opened);
+  if (cache && opened.stat.isFile()) {
+    const bytes = cache.fill(full, opened.fd, opened.stat, !o.followSymlinks, o.inlineMax);
+    if (bytes) return { opened, owned: true, bytes };
+  }
   if (opened.stat.isDirectory()) {
     closeSync(opened.fd);
     if (!trailing && segs.length > 0) {
@@ -318,9 +338,9 @@ export async function sendResolved(
     throw httpTypeError(`file must be a path, a file descriptor, a SendfileFile or a FileHandle (got ${String(file)})`);
   }
   if (!('opened' in chosen)) return chosen;
-  const { opened, owned, encoding } = chosen;
+  const { opened, owned, encoding, bytes } = chosen;
   try {
-    return await respondOpened(t, view, o, opened, encoding);
+    return await respondOpened(t, view, o, opened, encoding, bytes);
   } finally {
     if (owned) closeSync(opened.fd);
   }
@@ -330,7 +350,9 @@ function isSegments(v: unknown): v is Segments {
   return typeof v === 'object' && v !== null && Array.isArray((v as Segments).segments);
 }
 
-async function respondOpened(t: Target, view: RequestView, o: ResolvedOptions, opened: Opened, encoding?: Encoding): Promise<SendFileResult> {
+async function respondOpened(
+  t: Target, view: RequestView, o: ResolvedOptions, opened: Opened, encoding?: Encoding, bytes?: Buffer,
+): Promise<SendFileResult> {
   const { stat } = opened;
   const size = stat.size;
   const lastModified = o.lastModified ? Math.floor(stat.mtimeMs / 1000) * 1000 : NaN;
@@ -357,7 +379,7 @@ async function respondOpened(t: Target, view: RequestView, o: ResolvedOptions, o
   if (encoding) headers['content-encoding'] = encoding;
 
   let status = 200;
-  let body: FileBody = { fd: opened.fd, name: opened.path, length: size, single: { start: 0, end: size - 1 } };
+  let body: FileBody = { fd: opened.fd, name: opened.path, length: size, single: { start: 0, end: size - 1 }, bytes };
   const rangeHeader = view.headers.range;
   if (o.acceptRanges && view.method === 'GET' && typeof rangeHeader === 'string' && ifRangeAllows(view.headers, v)) {
     const d = decideRange(rangeHeader, size, o.maxRanges);
