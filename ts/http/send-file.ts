@@ -15,8 +15,8 @@ import { closeSync, fstatSync, type Stats } from 'node:fs';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Http2ServerResponse, type Http2ServerRequest, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { join } from 'node:path';
-import { type BodyPath, type FileBody, type Target, headersSent, respondFile, respondSimple } from './body.js';
-import { type Validators, evaluatePreconditions, ifRangeAllows, strongEtag } from './conditional.js';
+import { type BodyPath, type BodyResult, type FileBody, type Target, headersSent, respondFile, respondSimple } from './body.js';
+import { type Validators, evaluatePreconditions, httpDate, ifRangeAllows, strongEtag } from './conditional.js';
 import { headersSentError, httpTypeError, httpValueError } from './errors.js';
 import {
   type CacheOptions, type Encoding, ENCODINGS, type Headers, acceptedEncodings, cacheControlFor, contentTypeFor,
@@ -126,8 +126,6 @@ const ALLOW = 'GET, HEAD';
 /** Options checked once (serveStatic checks them at creation, sendFile per call). */
 export interface ResolvedOptions {
   root: Root | null;
-  /** Small files of this root kept in memory (ts/http/cache.ts); null without a root. */
-  cache: BodyCache | null;
   etag: boolean;
   lastModified: boolean;
   contentType: SendFileOptions['contentType'];
@@ -150,12 +148,8 @@ function rootFor(dir: string): Root {
   if (!r) { r = new Root(dir); if (roots.size < 64) roots.set(dir, r); }
   return r;
 }
-const caches = new WeakMap<Root, BodyCache>();
-function cacheFor(root: Root): BodyCache {
-  let c = caches.get(root);
-  if (!c) caches.set(root, (c = new BodyCache()));
-  return c;
-}
+// Small files served under a root, kept in memory (ts/http/cache.ts).
+const bodyCache = new BodyCache();
 
 /** Validates options and computes what does not change per request. */
 export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
@@ -176,10 +170,8 @@ export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
   if (o.headers !== undefined && typeof o.headers !== 'function') throw httpTypeError('options.headers must be a function');
   const inlineMax = o.inlineMax ?? DEFAULT_INLINE_MAX;
   if (!Number.isSafeInteger(inlineMax) || inlineMax < 0) throw httpValueError(`options.inlineMax must be a non-negative integer (got ${String(inlineMax)})`);
-  const root = o.root === undefined ? null : rootFor(o.root);
   return {
-    root,
-    cache: root && cacheFor(root),
+    root: o.root === undefined ? null : rootFor(o.root),
     etag: o.etag !== false,
     lastModified: o.lastModified !== false,
     contentType: ct,
@@ -237,13 +229,14 @@ function openPath(
   if (dot) return refuse(dot);
   const full = o.root ? o.root.join(segs) : `/${segs.join('/')}`;
   // Whole small files from memory: HTTP/1 (the inline path), no Range, no encoding to choose.
-  const cache = t.kind === 'http1' && view.headers.range === undefined && !o.precompressed.length ? o.cache : null;
-  const hit = cache?.lookup(full, !o.followSymlinks, o.inlineMax);
+  const root = o.root;
+  const cache = root && t.kind === 'http1' && view.headers.range === undefined && !o.precompressed.length;
+  const hit = cache ? bodyCache.lookup(full, root, !o.followSymlinks, o.inlineMax) : null;
   if (hit) return { opened: { fd: -1, stat: hit.stat, path: full }, owned: false, bytes: hit.bytes };
   let opened = openChecked(full, o.root, o.followSymlinks);
   if (isRefusal(opened)) return refuse(opened);
   if (cache && opened.stat.isFile()) {
-    const bytes = cache.fill(full, opened.fd, opened.stat, !o.followSymlinks, o.inlineMax);
+    const bytes = bodyCache.fill(full, root, opened.fd, opened.stat, !o.followSymlinks, o.inlineMax);
     if (bytes) return { opened, owned: true, bytes };
   }
   if (opened.stat.isDirectory()) {
@@ -308,9 +301,19 @@ export function sendFile(req: RequestLike, res: ResponseLike, file: FileLike, op
  * sendFile with checked options. `file` is a plain path, an fd-like, or what a request URL
  * decoded to (segments, or the refusal of a hostile path).
  */
-export async function sendResolved(
+export function sendResolved(
   req: RequestLike, res: ResponseLike, file: FileLike | Segments | Refusal, o: ResolvedOptions, ctx?: Context,
 ): Promise<SendFileResult> {
+  try { return Promise.resolve(sendNow(req, res, file, o, ctx)); } catch (err) { return Promise.reject(err); }
+}
+
+/**
+ * sendResolved without a promise when the response went out at once (a small body, an error,
+ * a 304): the result, or a promise of it. Programming errors throw (or reject).
+ */
+export function sendNow(
+  req: RequestLike, res: ResponseLike, file: FileLike | Segments | Refusal, o: ResolvedOptions, ctx?: Context,
+): SendFileResult | Promise<SendFileResult> {
   const view = requestView(req);
   const t = targetOf(req, res);
   if (headersSent(t)) throw headersSentError();
@@ -339,27 +342,33 @@ export async function sendResolved(
   }
   if (!('opened' in chosen)) return chosen;
   const { opened, owned, encoding, bytes } = chosen;
+  let r: SendFileResult | Promise<SendFileResult>;
   try {
-    return await respondOpened(t, view, o, opened, encoding, bytes);
-  } finally {
+    r = respondOpened(t, view, o, opened, encoding, bytes);
+  } catch (err) {
     if (owned) closeSync(opened.fd);
+    throw err;
   }
+  if (!owned) return r;
+  if (r instanceof Promise) return r.finally(() => closeSync(opened.fd));
+  closeSync(opened.fd);
+  return r;
 }
 
 function isSegments(v: unknown): v is Segments {
   return typeof v === 'object' && v !== null && Array.isArray((v as Segments).segments);
 }
 
-async function respondOpened(
+function respondOpened(
   t: Target, view: RequestView, o: ResolvedOptions, opened: Opened, encoding?: Encoding, bytes?: Buffer,
-): Promise<SendFileResult> {
+): SendFileResult | Promise<SendFileResult> {
   const { stat } = opened;
   const size = stat.size;
   const lastModified = o.lastModified ? Math.floor(stat.mtimeMs / 1000) * 1000 : NaN;
   const v: Validators = {
     etag: o.etag ? strongEtag(size, stat.mtimeMs, encoding ? `-${encoding}` : '') : null,
     lastModified,
-    lastModifiedText: o.lastModified ? new Date(lastModified).toUTCString() : null,
+    lastModifiedText: o.lastModified ? httpDate(lastModified) : null,
   };
   const headers: Headers = {};
   if (o.cacheControl !== null) headers['cache-control'] = o.cacheControl;
@@ -408,6 +417,10 @@ async function respondOpened(
     respondSimple(t, status, headers, null);
     return { status, bytesSent: 0, path: 'none', complete: true };
   }
-  const r = await respondFile(t, status, headers, body, o.inlineMax, o.signal);
+  const r = respondFile(t, status, headers, body, o.inlineMax, o.signal);
+  return r instanceof Promise ? r.then((b) => fileResult(status, b)) : fileResult(status, r);
+}
+
+function fileResult(status: number, r: BodyResult): SendFileResult {
   return { status, bytesSent: r.bytesSent, path: r.path, complete: r.complete, ...(r.error !== undefined ? { error: r.error } : {}) };
 }
