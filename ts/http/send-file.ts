@@ -8,6 +8,9 @@
 //   precompressed sibling, preconditions (412/304), Range (206/416), then the body.
 // - Every descriptor sendFile opens is closed exactly once, after the body ended or failed; a
 //   descriptor (or SendfileFile, FileHandle) the caller passed in is never closed.
+// - A small file under a root may be answered from memory (ts/http/cache.ts) instead of an
+//   open: its bytes were read through a descriptor that passed the same checks, and its headers
+//   come from a stat showing that same version.
 // - A redirect's Location is this server's own path plus `/`: it starts with exactly one `/`,
 //   so it can never name another host.
 
