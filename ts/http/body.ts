@@ -54,6 +54,8 @@ export interface FileBody {
   single?: ByteRange;
   parts?: Part[];
   tail?: Buffer;
+  /** The whole file, already read (ts/http/cache.ts): sent from here, never modified. */
+  bytes?: Buffer;
 }
 
 let nativeAvailable: boolean | undefined;
@@ -223,12 +225,23 @@ function giveBuffer(buf: Buffer): void {
 }
 
 /** Reads the whole small body now and sends it with the headers in one write, once `res`
- *  owns its connection (so `complete` means handed to the socket, not queued behind another). */
-async function inline(t: Target & { kind: 'http1' }, status: number, headers: Headers, body: FileBody): Promise<BodyResult> {
+ *  owns its connection (so `complete` means handed to the socket, not queued behind another).
+ *  Synchronous when it owns the connection already (no promise per response). */
+function inline(t: Target & { kind: 'http1' }, status: number, headers: Headers, body: FileBody): BodyResult | Promise<BodyResult> {
   const owned = ownership(t.res, t.req);
-  const o = owned instanceof Promise ? await owned : owned;
+  if (owned instanceof Promise) return owned.then((o) => inlineOwned(t, status, headers, body, o));
+  return inlineOwned(t, status, headers, body, owned);
+}
+
+function inlineOwned(t: Target & { kind: 'http1' }, status: number, headers: Headers, body: FileBody, o: Owned): BodyResult {
   if ('gone' in o) { t.res.destroy(); return { bytesSent: 0, path: 'none', complete: false, error: o.gone }; }
   const range = body.single!;
+  if (body.bytes) {
+    t.res.writeHead(status, headers);
+    const whole = range.start === 0 && range.end + 1 === body.bytes.length;
+    t.res.end(whole ? body.bytes : body.bytes.subarray(range.start, range.end + 1));
+    return { bytesSent: body.length, path: 'inline', complete: true };
+  }
   const buf = takeBuffer(body.length);
   let n = 0;
   try {
@@ -253,8 +266,11 @@ async function inline(t: Target & { kind: 'http1' }, status: number, headers: He
   return { bytesSent: n, path: 'inline', complete: true };
 }
 
-/** Sends status, headers and the file body to `t`; resolves when the body ended or failed. */
-export function respondFile(t: Target, status: number, headers: Headers, body: FileBody, inlineMax: number, signal?: AbortSignal): Promise<BodyResult> {
+/** Sends status, headers and the file body to `t`; resolves when the body ended or failed
+ *  (a plain value when it went out at once). */
+export function respondFile(
+  t: Target, status: number, headers: Headers, body: FileBody, inlineMax: number, signal?: AbortSignal,
+): BodyResult | Promise<BodyResult> {
   if (t.kind === 'http1' && body.single && body.length <= inlineMax) return inline(t, status, headers, body);
   if (t.kind === 'http1') {
     // A connection with no descriptor of its own (Bun's node:http gives an emulated socket)

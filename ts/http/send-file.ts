@@ -8,6 +8,9 @@
 //   precompressed sibling, preconditions (412/304), Range (206/416), then the body.
 // - Every descriptor sendFile opens is closed exactly once, after the body ended or failed; a
 //   descriptor (or SendfileFile, FileHandle) the caller passed in is never closed.
+// - A small file under a root may be answered from memory (ts/http/cache.ts) instead of an
+//   open: its bytes were read through a descriptor that passed the same checks, and its headers
+//   come from a stat showing that same version.
 // - A redirect's Location is this server's own path plus `/`: it starts with exactly one `/`,
 //   so it can never name another host.
 
@@ -15,8 +18,8 @@ import { closeSync, fstatSync, type Stats } from 'node:fs';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Http2ServerResponse, type Http2ServerRequest, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { join } from 'node:path';
-import { type BodyPath, type FileBody, type Target, headersSent, respondFile, respondSimple } from './body.js';
-import { type Validators, evaluatePreconditions, ifRangeAllows, strongEtag } from './conditional.js';
+import { type BodyPath, type BodyResult, type FileBody, type Target, headersSent, respondFile, respondSimple } from './body.js';
+import { type Validators, evaluatePreconditions, httpDate, ifRangeAllows, strongEtag } from './conditional.js';
 import { headersSentError, httpTypeError, httpValueError } from './errors.js';
 import {
   type CacheOptions, type Encoding, ENCODINGS, type Headers, acceptedEncodings, cacheControlFor, contentTypeFor,
@@ -26,6 +29,7 @@ import {
   type Dotfiles, type Opened, type Refusal, type Segments, Root, dotfileRefusal, isRefusal, openChecked, segmentsOfPath,
 } from './path.js';
 import { DEFAULT_MAX_RANGES, decideRange, planMultipart } from './range.js';
+import { BodyCache } from './cache.js';
 
 /** What the `headers` hook is told about the file being sent. */
 export interface FileInfo {
@@ -147,6 +151,8 @@ function rootFor(dir: string): Root {
   if (!r) { r = new Root(dir); if (roots.size < 64) roots.set(dir, r); }
   return r;
 }
+// Small files served under a root, kept in memory (ts/http/cache.ts).
+const bodyCache = new BodyCache();
 
 /** Validates options and computes what does not change per request. */
 export function resolveOptions(o: SendFileOptions = {}): ResolvedOptions {
@@ -215,7 +221,8 @@ function redirectLocation(full: string): string {
   return `${local}/${search.replace(/[^\w\-.~!$&'()*+,;=:@/%?]/g, encodeURIComponent)}`;
 }
 
-interface Chosen { opened: Opened; owned: boolean; encoding?: Encoding }
+/** The file to answer with; `bytes` when its whole content is already in memory. */
+interface Chosen { opened: Opened; owned: boolean; encoding?: Encoding; bytes?: Buffer }
 
 function openPath(
   segs: string[], trailing: boolean, o: ResolvedOptions, view: RequestView, req: RequestLike, t: Target, ctx?: Context,
@@ -224,8 +231,17 @@ function openPath(
   const dot = dotfileRefusal(segs, o.dotfiles);
   if (dot) return refuse(dot);
   const full = o.root ? o.root.join(segs) : `/${segs.join('/')}`;
+  // Whole small files from memory: HTTP/1 (the inline path), no Range, no encoding to choose.
+  const root = o.root;
+  const cache = root && t.kind === 'http1' && view.headers.range === undefined && !o.precompressed.length;
+  const hit = cache ? bodyCache.lookup(full, root, !o.followSymlinks, o.inlineMax) : null;
+  if (hit) return { opened: { fd: -1, stat: hit.stat, path: full }, owned: false, bytes: hit.bytes };
   let opened = openChecked(full, o.root, o.followSymlinks);
   if (isRefusal(opened)) return refuse(opened);
+  if (cache && opened.stat.isFile()) {
+    const bytes = bodyCache.fill(full, root, opened.fd, opened.stat, !o.followSymlinks, o.inlineMax);
+    if (bytes) return { opened, owned: true, bytes };
+  }
   if (opened.stat.isDirectory()) {
     closeSync(opened.fd);
     if (!trailing && segs.length > 0) {
@@ -288,9 +304,19 @@ export function sendFile(req: RequestLike, res: ResponseLike, file: FileLike, op
  * sendFile with checked options. `file` is a plain path, an fd-like, or what a request URL
  * decoded to (segments, or the refusal of a hostile path).
  */
-export async function sendResolved(
+export function sendResolved(
   req: RequestLike, res: ResponseLike, file: FileLike | Segments | Refusal, o: ResolvedOptions, ctx?: Context,
 ): Promise<SendFileResult> {
+  try { return Promise.resolve(sendNow(req, res, file, o, ctx)); } catch (err) { return Promise.reject(err); }
+}
+
+/**
+ * sendResolved without a promise when the response went out at once (a small body, an error,
+ * a 304): the result, or a promise of it. Programming errors throw (or reject).
+ */
+export function sendNow(
+  req: RequestLike, res: ResponseLike, file: FileLike | Segments | Refusal, o: ResolvedOptions, ctx?: Context,
+): SendFileResult | Promise<SendFileResult> {
   const view = requestView(req);
   const t = targetOf(req, res);
   if (headersSent(t)) throw headersSentError();
@@ -318,26 +344,34 @@ export async function sendResolved(
     throw httpTypeError(`file must be a path, a file descriptor, a SendfileFile or a FileHandle (got ${String(file)})`);
   }
   if (!('opened' in chosen)) return chosen;
-  const { opened, owned, encoding } = chosen;
+  const { opened, owned, encoding, bytes } = chosen;
+  let r: SendFileResult | Promise<SendFileResult>;
   try {
-    return await respondOpened(t, view, o, opened, encoding);
-  } finally {
+    r = respondOpened(t, view, o, opened, encoding, bytes);
+  } catch (err) {
     if (owned) closeSync(opened.fd);
+    throw err;
   }
+  if (!owned) return r;
+  if (r instanceof Promise) return r.finally(() => closeSync(opened.fd));
+  closeSync(opened.fd);
+  return r;
 }
 
 function isSegments(v: unknown): v is Segments {
   return typeof v === 'object' && v !== null && Array.isArray((v as Segments).segments);
 }
 
-async function respondOpened(t: Target, view: RequestView, o: ResolvedOptions, opened: Opened, encoding?: Encoding): Promise<SendFileResult> {
+function respondOpened(
+  t: Target, view: RequestView, o: ResolvedOptions, opened: Opened, encoding?: Encoding, bytes?: Buffer,
+): SendFileResult | Promise<SendFileResult> {
   const { stat } = opened;
   const size = stat.size;
   const lastModified = o.lastModified ? Math.floor(stat.mtimeMs / 1000) * 1000 : NaN;
   const v: Validators = {
     etag: o.etag ? strongEtag(size, stat.mtimeMs, encoding ? `-${encoding}` : '') : null,
     lastModified,
-    lastModifiedText: o.lastModified ? new Date(lastModified).toUTCString() : null,
+    lastModifiedText: o.lastModified ? httpDate(lastModified) : null,
   };
   const headers: Headers = {};
   if (o.cacheControl !== null) headers['cache-control'] = o.cacheControl;
@@ -357,7 +391,7 @@ async function respondOpened(t: Target, view: RequestView, o: ResolvedOptions, o
   if (encoding) headers['content-encoding'] = encoding;
 
   let status = 200;
-  let body: FileBody = { fd: opened.fd, name: opened.path, length: size, single: { start: 0, end: size - 1 } };
+  let body: FileBody = { fd: opened.fd, name: opened.path, length: size, single: { start: 0, end: size - 1 }, bytes };
   const rangeHeader = view.headers.range;
   if (o.acceptRanges && view.method === 'GET' && typeof rangeHeader === 'string' && ifRangeAllows(view.headers, v)) {
     const d = decideRange(rangeHeader, size, o.maxRanges);
@@ -386,6 +420,10 @@ async function respondOpened(t: Target, view: RequestView, o: ResolvedOptions, o
     respondSimple(t, status, headers, null);
     return { status, bytesSent: 0, path: 'none', complete: true };
   }
-  const r = await respondFile(t, status, headers, body, o.inlineMax, o.signal);
+  const r = respondFile(t, status, headers, body, o.inlineMax, o.signal);
+  return r instanceof Promise ? r.then((b) => fileResult(status, b)) : fileResult(status, r);
+}
+
+function fileResult(status: number, r: BodyResult): SendFileResult {
   return { status, bytesSent: r.bytesSent, path: r.path, complete: r.complete, ...(r.error !== undefined ? { error: r.error } : {}) };
 }

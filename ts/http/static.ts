@@ -14,7 +14,7 @@ import { STATUS_CODES } from 'node:http';
 import { httpTypeError } from './errors.js';
 import { statusBody } from './headers.js';
 import { segmentsOfUrl } from './path.js';
-import { type SendFileOptions, type SendFileResult, type Context, resolveOptions, sendResolved } from './send-file.js';
+import { type SendFileOptions, type SendFileResult, type Context, resolveOptions, sendNow } from './send-file.js';
 
 export interface ServeStaticOptions extends Omit<SendFileOptions, 'root'> {
   /** Called once per request with its outcome (the CLI logs with it). */
@@ -44,7 +44,8 @@ export function serveStatic(root: string, options: ServeStaticOptions = {}): Sta
     try {
       if (next && req.method !== 'GET' && req.method !== 'HEAD') { next(); return undefined; }
       const ctx: Context | undefined = next ? { onMiss: () => next() } : undefined;
-      const result = await sendResolved(req, res, segmentsOfUrl(req.url ?? '/'), o, ctx);
+      const sent = sendNow(req, res, segmentsOfUrl(req.url ?? '/'), o, ctx);
+      const result = sent instanceof Promise ? await sent : sent;
       onResult?.(req, result);
       return result;
     } catch (err) {
