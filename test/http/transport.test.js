@@ -77,20 +77,21 @@ async function keepAliveLatencies(handler, n) {
   return times.sort((a, b) => a - b);
 }
 
-test('keep-alive, one client, sequential 16 KiB requests: no Nagle stall between header and body (p99 < 1 ms, or within the noise of an in-memory server)', async () => {
+test('keep-alive, one client, sequential 16 KiB requests: no Nagle stall between header and body (median far below the 40 ms delayed ACK, tail within the noise of an in-memory server)', async () => {
   const inMemory = (req, res) => { res.writeHead(200, { 'content-length': 16384 }); res.end(data['f16k.bin']); };
   const pct = (t, p) => t[Math.floor(t.length * p)];
   let ok = false;
   let line = '';
   // Rounds alternate the two servers; a stall (~40 ms per response) would show in every round
-  // and at the median, a busy shared machine only in the tail of some rounds.
+  // and at the median, a busy shared machine only in the tail of some rounds. The latency
+  // itself (p99 under 1 ms on a quiet machine) is a figure for the benchmark, not a pass mark.
   for (let round = 0; round < 3 && !ok; round++) {
     // inlineMax 0: header write then sendfile, the pair a Nagle stall would sit between.
     const ours = await keepAliveLatencies(collecting({ inlineMax: 0 }).handler, 400);
     const mem = await keepAliveLatencies(inMemory, 400);
     line = `p50 ${pct(ours, 0.5).toFixed(3)} ms, p99 ${pct(ours, 0.99).toFixed(3)} ms (in-memory res.end: p50 ${pct(mem, 0.5).toFixed(3)}, p99 ${pct(mem, 0.99).toFixed(3)})`;
     console.log(`  keep-alive 16 KiB, round ${round + 1}: ${line}`);
-    ok = pct(ours, 0.5) < 1 && (pct(ours, 0.99) < 1 || pct(ours, 0.99) <= 2 * pct(mem, 0.99) + 2);
+    ok = pct(ours, 0.5) < 5 && (pct(ours, 0.99) < 1 || pct(ours, 0.99) <= 2 * pct(mem, 0.99) + 5);
   }
   assert.ok(ok, line);
 });
