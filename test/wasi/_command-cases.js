@@ -101,8 +101,11 @@ async function runCase(kase, run, dir, files) {
   const recv = await startReceiver({ host: kase.host, lifeMs: 60_000, ...kase.receiver });
   const t = target(recv.port);
   const r = await run(kase.args(t), { cwd: dir });
-  if (r.code !== 0) recv.stop();
+  // A receiver that reset the connection exits by itself once it has printed its count: stopping
+  // it at once (the sender may exit first) could lose that line. Others are stopped at once.
+  const stopper = r.code !== 0 ? setTimeout(recv.stop, kase.reset ? 5000 : 0) : undefined;
   const got = await recv.result;
+  clearTimeout(stopper);
   if (kase.reset) return checkReset(r, got, data);
   if (kase.fails) {
     assert.is(r.code, 1, `exit ${r.code}: ${r.stderr}`);
