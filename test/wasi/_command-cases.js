@@ -12,7 +12,7 @@
 // - The receiver runs in another process (_helpers.js): a runtime's synchronous call must never
 //   share a thread with its peer.
 import * as assert from 'uvu/assert';
-import { ipv6Available, makeFile, refusedPort, sha, startReceiver } from './_helpers.js';
+import { ipv6Available, makeFile, receiverResult, refusedPort, sha, startReceiver } from './_helpers.js';
 
 const SIZE = 1_234_567; // not a multiple of any slot or stream chunk
 const BIG = 16 << 20; // large enough that a reset lands mid-transfer in every runtime
@@ -101,11 +101,7 @@ async function runCase(kase, run, dir, files) {
   const recv = await startReceiver({ host: kase.host, lifeMs: 60_000, ...kase.receiver });
   const t = target(recv.port);
   const r = await run(kase.args(t), { cwd: dir });
-  // A receiver that reset the connection exits by itself once it has printed its count: stopping
-  // it at once (the sender may exit first) could lose that line. Others are stopped at once.
-  const stopper = r.code !== 0 ? setTimeout(recv.stop, kase.reset ? 5000 : 0) : undefined;
-  const got = await recv.result;
-  clearTimeout(stopper);
+  const got = await receiverResult(recv, r.code !== 0, kase.receiver);
   if (kase.reset) return checkReset(r, got, data);
   if (kase.fails) {
     assert.is(r.code, 1, `exit ${r.code}: ${r.stderr}`);

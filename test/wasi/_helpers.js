@@ -100,6 +100,17 @@ export function startReceiver({
   });
 }
 
+/**
+ * The receiver's result once the sender has exited (`senderFailed`: with a non-zero status). A
+ * receiver that resets the connection (`resetAfter`) exits by itself once it has printed its
+ * count, and stopping it as soon as the sender exits could lose that line: it gets 5 s. Any
+ * other receiver of a failed sender is stopped at once.
+ */
+export async function receiverResult(recv, senderFailed, { resetAfter = 0 } = {}) {
+  const stopper = senderFailed ? setTimeout(recv.stop, resetAfter ? 5000 : 0) : undefined;
+  try { return await recv.result; } finally { clearTimeout(stopper); }
+}
+
 /** A loopback port nobody listens on (bound, then closed). */
 export function refusedPort() {
   return new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  gated, jcoBin, makeFile, missingArtifacts, preopenModule, root, runProcess, sha, startReceiver, tempDir,
+  gated, jcoBin, makeFile, missingArtifacts, preopenModule, root, receiverResult, runProcess, sha, startReceiver, tempDir,
 } from './_helpers.js';
 import { libraryWasm, missingTools, toolEnv } from './_runtimes.js';
 
@@ -53,8 +53,7 @@ async function send(runner, file, offset, count, recvOpts) {
   const recv = await startReceiver(recvOpts);
   const args = [file, String(recv.port), String(offset), ...(count === undefined ? [] : [String(count)])];
   const run = await RUNNERS[runner](wasm, args);
-  if (run.code !== 0) recv.stop();
-  return { run, got: await recv.result };
+  return { run, got: await receiverResult(recv, run.code !== 0, recvOpts) };
 }
 
 function expectSent({ run, got }, slice) {

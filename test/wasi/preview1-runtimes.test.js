@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gated, makeFile, missingArtifacts, sha, startReceiver, tempDir } from './_helpers.js';
+import { gated, makeFile, missingArtifacts, receiverResult, sha, startReceiver, tempDir } from './_helpers.js';
 import { missingTools, preview1Wasm, q, shell } from './_runtimes.js';
 
 const dir = tempDir();
@@ -26,8 +26,7 @@ const socatExec = (cmd, args) => q(`EXEC:${cmd(args, preview1Wasm).replace(/:/g,
 async function toSocket(line, recvOpts) {
   const recv = await startReceiver(recvOpts);
   const r = await shell(line(recv.port), { cwd: dir });
-  if (r.code !== 0) recv.stop();
-  return { ...r, got: await recv.result };
+  return { ...r, got: await receiverResult(recv, r.code !== 0, recvOpts) };
 }
 
 async function toFile(cmd, args) {
