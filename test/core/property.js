@@ -25,15 +25,24 @@ export const scenario = fc.record({
 
 /** Runs `runs` scenarios on a build; throws fast-check's report (counterexample, seed) on failure. */
 export function check(runs, { seed, build = 'release' } = {}) {
-  const params = { numRuns: runs, ...(seed !== undefined ? { seed } : {}) };
-  const details = fc.check(fc.property(scenario, (s) => { runScenario(s, build); }), params);
-  if (details.failed) {
+  return assertProperty(fc.property(scenario, (s) => { runScenario(s, build); }), { numRuns: runs, seed }, `${build} core broke a rule of the model`);
+}
+
+/**
+ * fc.check with a report that says what broke: the property's own error, the shrunk
+ * counterexample, and the seed and path that replay it. Returns a promise for async properties.
+ */
+export function assertProperty(property, { numRuns, seed }, what = 'property failed') {
+  const params = { numRuns, ...(seed !== undefined ? { seed } : {}) };
+  const report = (details) => {
+    if (!details.failed) return details;
     const why = details.errorInstance?.message ?? String(details.error);
-    throw new Error(`${build} core broke a rule of the model: ${why}\n`
+    throw new Error(`${what}: ${why}\n`
       + `counterexample (shrunk ${details.numShrinks} times): ${fc.stringify(details.counterexample)}\n`
-      + `seed ${details.seed}, path ${details.counterexample ? details.counterexamplePath : '-'} (FC_SEED=${details.seed} replays it)`);
-  }
-  return details;
+      + `seed ${details.seed}, path ${details.counterexamplePath} (FC_SEED=${details.seed} replays it)`);
+  };
+  const details = fc.check(property, params);
+  return details instanceof Promise ? details.then(report) : report(details);
 }
 
 /** A seed for this run: FC_SEED, or a new one; printed so a failure can be replayed. */

@@ -80,7 +80,7 @@ export function makePlan(seed, worker, i, files, opts = {}) {
   let kind = weighted(r, ['tcp', 'unix', 'tls', 'writable'], [45, 30, 13, 12]);
   let fault = weighted(r, FAULTS, WEIGHTS[profile]);
   const bands = profile === 'lowfd'
-    ? [['tiny', 10], ['small', 20], ['medium', 40], ['big', 30]]
+    ? [['tiny', 15], ['small', 25], ['medium', 45], ['big', 15]]
     : [['tiny', 30], ['small', 35], ['medium', 30], ['big', 5]];
   let file = pickFile(r, files, bands);
   if (opts.burst) {
@@ -117,7 +117,7 @@ export function makePlan(seed, worker, i, files, opts = {}) {
     // Receiver behaviour.
     // A held reader reads nothing until the worker releases its whole burst (every transfer
     // of it in flight), then waits pauseFirst more.
-    hold: Boolean(opts.burst),
+    hold: opts.burst ? 1 : 0, // the worker writes the burst's number here
     pauseFirst: slow ? between(r, 5, 200) : 0,
     slowEvery: slow && expect < (8 << 20) ? 0.2 : 0,
     slowMs: between(r, 1, 4),

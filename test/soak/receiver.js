@@ -7,7 +7,8 @@
 // - Each connection is reported exactly once, when it closes: { id, arrived, bad, header }.
 //   `arrived` counts file bytes after the header; `bad` is the index of the first wrong byte
 //   (-1 when every byte was the file's, in order, from the header's offset); `sample` shows
-//   the bytes there against the expected ones, `error` the socket's error if it had one.
+//   the bytes there against the expected ones, `error` the socket's error if it had one,
+//   `zeroed` whether zeros arrived past a truncation (allowed: README, Semantics).
 // - A peer told to reset does so once it has read at least `reset` file bytes (SO_LINGER 0 on
 //   TCP through resetAndDestroy; a Unix or TLS peer closes with unread data, which the sender
 //   also sees as a reset or a broken pipe).
@@ -37,11 +38,14 @@ function report(r) {
   }, 5);
 }
 
-// Readers of a burst, waiting for the worker to say that all of it is in flight.
+// Readers of a burst, waiting for the worker to say that all of it is in flight. Bursts are
+// numbered: a header of a burst already released (it arrived late) is not held.
 const held = new Set();
-function releaseHeld() {
-  for (const go of held) go();
-  held.clear();
+const HOLD_LIMIT_MS = 30_000;
+let released = 0;
+function release(burst) {
+  released = Math.max(released, burst);
+  for (const go of [...held]) go();
 }
 
 function handle(sock) {
@@ -49,6 +53,7 @@ function handle(sock) {
   sock.on('error', (e) => { error ??= e.code ?? String(e); }); // resets are expected; the close reports them
   let header = null;
   let sample = null; // what the first wrong bytes were, for the report
+  let zeroed = false; // zeros arrived past a truncation, where the README allows them
   let pending = Buffer.alloc(0); // bytes before the header's newline
   let arrived = 0;
   let bad = -1;
@@ -56,7 +61,7 @@ function handle(sock) {
   const finish = () => {
     if (done) return;
     done = true;
-    report({ id: header?.id ?? null, arrived, bad, header: header !== null, error, sample });
+    report({ id: header?.id ?? null, arrived, bad, header: header !== null, error, sample, zeroed });
   };
   sock.on('close', finish);
 
@@ -68,7 +73,11 @@ function handle(sock) {
 
   const onFile = (chunk) => {
     if (bad < 0) {
-      const at = firstMismatch(header.key, header.offset + arrived, chunk, header.zeroFrom ?? Infinity);
+      let at = firstMismatch(header.key, header.offset + arrived, chunk);
+      if (at >= 0 && header.zeroFrom !== null) {
+        at = firstMismatch(header.key, header.offset + arrived, chunk, header.zeroFrom);
+        if (at < 0) zeroed = true;
+      }
       if (at >= 0) {
         bad = arrived + at;
         const want = Buffer.concat([...expected(header.key, header.offset + bad, Math.min(16, chunk.length - at))]);
@@ -101,9 +110,11 @@ function handle(sock) {
     }
     const rest = pending.subarray(nl + 1);
     pending = null;
-    if (header.hold) {
+    if (header.hold > released) {
       sock.pause();
-      held.add(() => { sock.resume(); pauseFor(header.pauseFirst); });
+      const go = () => { clearTimeout(timer); held.delete(go); sock.resume(); pauseFor(header.pauseFirst); };
+      const timer = setTimeout(go, HOLD_LIMIT_MS); // a lost release must not hang the run
+      held.add(go);
     } else {
       pauseFor(header.pauseFirst);
     }
@@ -131,5 +142,5 @@ process.send({
     unix: { path },
   },
 });
-process.on('message', (m) => { if (m.release) releaseHeld(); });
+process.on('message', (m) => { if (m.release) release(m.release); });
 process.on('disconnect', () => process.exit(0));

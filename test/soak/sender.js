@@ -163,15 +163,12 @@ function writeHeader(conn, plan) {
   const header = JSON.stringify({
     id: plan.i, key: plan.file.key, offset: Number(plan.offset), pauseFirst: plan.pauseFirst,
     slowEvery: plan.slowEvery, slowMs: plan.slowMs, reset: plan.reset, hold: plan.hold,
-    // sendfile queues page references, not copies: a truncation turns bytes it already
-    // counted into zeros on their way (README, Semantics). The buffered path copies.
-    zeroFrom: plan.fault === 'truncate' && nativePossible(plan) ? plan.mutateTo : null,
+    // Bytes past a truncation that were already queued may arrive as zeros (README,
+    // Semantics): sendfile queues page references, not copies, and a read racing the
+    // truncation may see zeros.
+    zeroFrom: plan.fault === 'truncate' ? plan.mutateTo : null,
   }) + '\n';
   return new Promise((resolve) => conn.raw.write(header, (err) => resolve(!err)));
-}
-
-function nativePossible(plan) {
-  return capabilities().native && (plan.kind === 'tcp' || plan.kind === 'unix');
 }
 
 // Ends the connection the way the outcome allows: gracefully when the socket is intact (the
@@ -189,8 +186,10 @@ function closeConn(conn) {
 
 // ---- one transfer
 let inFlight = 0;
-// A burst's transfers that have not yet called sockSendfile (nor ended before it).
+// A burst's transfers that have not yet called sockSendfile (nor ended before it), and the
+// number of the current burst (a held header names it; the release names it too).
 let burstWaiting = 0;
+let burst = 0;
 function track(promise, plan) {
   if (plan?.hold && !plan.called) { plan.called = true; burstWaiting--; }
   stats.calls++;
@@ -231,6 +230,7 @@ async function runPlan(plan) {
 async function outcomeOfOpen(plan, err) {
   // Only the fd-starved worker may run out of descriptors; anywhere else it is a harness bug.
   bump(stats.outcomes, `open failed: ${err?.code}`);
+  if (err?.code === 'EMFILE') bump(stats.faults, 'descriptors exhausted');
   if (!(cfg.profile === 'lowfd' && (err?.code === 'EMFILE' || err?.code === 'ENFILE'))) violation(plan, 'opening the file failed', { error: String(err) });
   else await new Promise((resolve) => setTimeout(resolve, 20)); // let descriptors free up before the next try
 }
@@ -240,6 +240,7 @@ async function transfer(plan, src, mutFd) {
   stage.connect++;
   if (plan.waitConnect && !(await bounded(30_000, conn.connected).finally(() => stage.connect--) === true)) {
     bump(stats.outcomes, `connect failed: ${conn.error?.code ?? 'timeout'}`);
+    if (conn.error?.code === 'EMFILE') bump(stats.faults, 'descriptors exhausted');
     if (!(cfg.profile === 'lowfd' && ['EMFILE', 'ENFILE'].includes(conn.error?.code))) violation(plan, 'connect failed', { error: String(conn.error) });
     conn.raw.destroy();
     return;
@@ -342,6 +343,7 @@ async function transfer(plan, src, mutFd) {
   if (!rep.header) { violation(plan, 'the header did not arrive first'); return; }
   if (rep.bad >= 0) violation(plan, 'the peer received a wrong byte (gap, duplicate or another file)', { at: rep.bad, arrived: rep.arrived, sent, sample: rep.sample, peerError: rep.error });
   else stats.bytesVerified += rep.arrived;
+  if (rep.zeroed) bump(stats.outcomes, `zeros past a truncation (${plan.kind})`);
   checkArrival(plan, rep, sent, destroyedByUs);
 }
 
@@ -412,8 +414,9 @@ function checkPosition(plan, src, before, offset, sent, when) {
 }
 
 // ---- a busy libuv pool: every pool thread blocked on a FIFO read for a while
+let hogs = 0;
 function poolHog() {
-  const fifo = join(cfg.dir, `hog-${cfg.name}.fifo`);
+  const fifo = join(cfg.dir, `hog-${cfg.name}-${hogs++}.fifo`);
   execFileSync('mkfifo', [fifo]);
   const fd = openSync(fifo, 'r+'); // O_RDWR: the open itself never blocks
   const threads = Number(process.env.UV_THREADPOOL_SIZE || 4);
@@ -460,12 +463,12 @@ function withReserve(fn) {
   }
 }
 const fdCount = () => withReserve(() => readdirSync('/proc/self/fd').length);
-const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 
 async function quiet() {
   elDelay.disable(); // the collections below are ours, not the library's
   for (let k = 0; k < 3; k++) { global.gc?.(); await new Promise((resolve) => setTimeout(resolve, 50)); }
-  const q = { rss: rssMiB(), heap: process.memoryUsage().heapUsed / 2 ** 20, fds: fdCount() };
+  const m = process.memoryUsage();
+  const q = { rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, buffers: m.arrayBuffers / 2 ** 20, fds: fdCount() };
   elDelay.enable();
   return q;
 }
@@ -477,6 +480,7 @@ async function load(seconds, startIndex) {
   let normal = 0, held = 0, wake = null;
   const launch = (opts) => {
     const plan = makePlan(cfg.seed, cfg.worker, i++, cfg.files, { profile: cfg.profile, ...opts });
+    if (plan.hold) plan.hold = burst;
     if (plan.hold) burstWaiting++;
     const p = runPlan(plan).catch((err) => violation(plan, 'the harness itself failed', { error: String(err?.stack ?? err) }))
       .finally(() => { if (plan.hold && !plan.called) { plan.called = true; burstWaiting--; } });
@@ -495,6 +499,7 @@ async function load(seconds, startIndex) {
   while (Date.now() < deadline) {
     if (cfg.burst > 0 && held === 0 && Date.now() >= nextBurst) {
       bump(stats.faults, 'in-flight burst');
+      burst++;
       // In slices, so that starting them is not one long turn of the event loop.
       for (let k = 0; k < cfg.burst; k++) {
         launch({ burst: true });
@@ -506,13 +511,13 @@ async function load(seconds, startIndex) {
     // Released once every transfer of the burst is in flight, or after BURST_HOLD_MS at most.
     if (releaseAt && (burstWaiting === 0 || Date.now() >= releaseAt)) {
       releaseAt = 0;
-      process.send({ release: true });
+      process.send({ release: burst });
     }
     while (normal < cfg.concurrency) launch({});
     await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 50); });
     wake = null;
   }
-  if (releaseAt) process.send({ release: true });
+  if (releaseAt) process.send({ release: burst });
   const drained = await bounded(CALL_TIMEOUT_MS + REPORT_TIMEOUT_MS, Promise.allSettled([...running]));
   if (drained === TIMEOUT) violation(null, 'transfers still running long after the run ended', { running: running.size });
   return i;
@@ -524,27 +529,33 @@ try {
   if (process.env.SOAK_TRACE) setInterval(() => process.stderr.write(`${cfg.name} inFlight ${inFlight} peak ${stats.peakInFlight} calls ${stats.calls} bw ${burstWaiting} ${JSON.stringify(stage)} ${JSON.stringify(stats.outcomes)}\n`), 200).unref();
   const hog = cfg.hog ? poolHog() : null;
   elDelay.enable();
+  // Three phases with a quiet point after each (nothing in flight, garbage collected): the
+  // first lets the allocator and the pools reach their working size, the other two carry the
+  // same load, so the memory they leave behind can be compared.
   const warmSeconds = Math.max(3, cfg.seconds * 0.2);
-  let next = await load(warmSeconds, 0);
-  await hog?.stop();
-  trace('warm-up done');
-  const afterWarmup = await quiet();
-  trace('quiet');
-  const hog2 = cfg.hog ? poolHog() : null;
-  next = await load(Math.max(1, cfg.seconds - warmSeconds), next);
-  await hog2?.stop();
-  trace('load done');
-  const atEnd = await quiet();
-  trace('quiet');
+  const phaseSeconds = Math.max(1, (cfg.seconds - warmSeconds) / 2);
+  const quietPoints = [];
+  let next = 0;
+  for (const seconds of [warmSeconds, phaseSeconds, phaseSeconds]) {
+    const hog = cfg.hog ? poolHog() : null;
+    next = await load(seconds, next);
+    await hog?.stop();
+    quietPoints.push(await quiet());
+    trace(`phase done: ${JSON.stringify(quietPoints.at(-1))}`);
+  }
   elDelay.disable();
+  const [afterWarmup, middle, atEnd] = quietPoints;
   // Descriptors close asynchronously: give them a moment before calling one a leak.
   for (let k = 0; k < 40 && fdCount() > afterWarmup.fds; k++) await new Promise((resolve) => setTimeout(resolve, 50));
   atEnd.fds = fdCount();
   if (atEnd.fds !== afterWarmup.fds) violation(null, 'open descriptors did not return to their baseline', { baseline: afterWarmup.fds, end: atEnd.fds, open: openDescriptors() });
-  const rssGrowth = atEnd.rss - afterWarmup.rss;
-  if (rssGrowth > cfg.rssLimitMiB) violation(null, 'RSS grew after warm-up', { afterWarmup: afterWarmup.rss, atEnd: atEnd.rss, limit: cfg.rssLimitMiB });
+  // Same load, same memory: what the last phase adds over the one before is a leak.
+  const rssGrowth = atEnd.rss - middle.rss;
+  if (rssGrowth > cfg.rssLimitMiB) violation(null, 'RSS grew from one phase to the next', { afterWarmup: afterWarmup.rss, middle: middle.rss, atEnd: atEnd.rss, limit: cfg.rssLimitMiB });
+  const bufferGrowth = atEnd.buffers - middle.buffers;
+  if (bufferGrowth > 16) violation(null, 'Buffers held grew from one phase to the next', { middle: middle.buffers, atEnd: atEnd.buffers });
   stats.eventLoop = { p50: elDelay.percentile(50) / 1e6, p99: elDelay.percentile(99) / 1e6, max: elDelay.max / 1e6 };
-  stats.memory = { afterWarmup, atEnd, rssGrowth };
+  stats.memory = { afterWarmup, middle, atEnd, rssGrowth };
   stats.native = capabilities();
   process.send({ result: { stats, violations } }, () => process.exit(0));
 } catch (err) {

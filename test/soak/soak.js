@@ -65,7 +65,7 @@ function makeFiles(dir) {
 }
 
 const WORKERS = {
-  native: { env: {}, concurrency: Number(process.env.CONC ?? 48), burst: Number(process.env.BURST ?? 1100), hog: process.env.NOHOG ? false : true, huge: true, profile: 'default' },
+  native: { env: {}, concurrency: 48, burst: 1100, hog: true, huge: true, profile: 'default' },
   buffered: {
     env: { SOCK_SENDFILE_NATIVE: '0' }, concurrency: 32, burst: 1050, hog: true, huge: true, profile: 'default',
     configure: { maxTransfers: 128, slots: 8, slotSize: 65536, depth: 2 },
@@ -119,8 +119,9 @@ const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
 function table(opts, results) {
   const lines = [];
   const names = results.map((r) => r.stats.name);
-  const col = 16;
+  const col = 20;
   lines.push(`sock-sendfile soak: ${opts.seconds} s, seed ${opts.seed}, workers ${names.join(', ')}`);
+  lines.push('  (quiet points: after warm-up / after phase 2 / after phase 3, nothing in flight, after a GC)');
   const row = (label, f, total = true) => {
     const vals = results.map((r) => f(r.stats));
     const sum = total ? vals.reduce((a, b) => a + (Number(b) || 0), 0) : '';
@@ -132,9 +133,11 @@ function table(opts, results) {
   row('peak transfers in flight', (s) => s.peakInFlight ?? 0, false);
   row('event-loop delay p99 (ms)', (s) => (s.eventLoop ? s.eventLoop.p99.toFixed(1) : '-'), false);
   row('event-loop delay max (ms)', (s) => (s.eventLoop ? s.eventLoop.max.toFixed(1) : '-'), false);
-  row('RSS after warm-up (MiB)', (s) => (s.memory ? s.memory.afterWarmup.rss.toFixed(0) : '-'), false);
-  row('RSS growth after warm-up (MiB)', (s) => (s.memory ? s.memory.rssGrowth.toFixed(1) : '-'), false);
-  row('open fds: baseline / end', (s) => (s.memory ? `${s.memory.afterWarmup.fds} / ${s.memory.atEnd.fds}` : '-'), false);
+  const q = (s, f) => (s.memory ? [s.memory.afterWarmup, s.memory.middle, s.memory.atEnd].map(f).join(' / ') : '-');
+  row('RSS at quiet points (MiB)', (s) => q(s, (p) => p.rss.toFixed(0)), false);
+  row('Buffers at quiet points (MiB)', (s) => q(s, (p) => p.buffers.toFixed(1)), false);
+  row('JS heap at quiet points (MiB)', (s) => q(s, (p) => p.heap.toFixed(0)), false);
+  row('open fds: after warm-up / end', (s) => (s.memory ? `${s.memory.afterWarmup.fds} / ${s.memory.atEnd.fds}` : '-'), false);
   lines.push('  after a cut connection, what arrived against bytesSent (most over / most under)');
   for (const [k, label] of [['destroy', 'destroy() of a TCP/Unix socket'], ['tlsDestroy', 'destroy() of a TLS socket'], ['peerReset', 'peer reset or closed']]) {
     row(`    ${label}`, (s) => (s.accounting ? `+${fmtInt(s.accounting[k].maxOver)}/-${fmtInt(s.accounting[k].maxUnder)}` : '-'), false);

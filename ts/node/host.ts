@@ -44,6 +44,7 @@ interface SocketInternals { _handle?: { fd?: number } | null; pending?: boolean;
 // How long one off-thread sendfile may wait for a full socket to drain before coming back to
 // JS (which then writes the next piece through socket.write): it holds a pool thread that long.
 const ASYNC_WAIT_MS = 50;
+const MAX_FD = 2 ** 31 - 1;
 
 /** Reusable copy buffers for socket writes; at most KEEP spares are kept (a few MiB). */
 class CopyPool {
@@ -186,7 +187,8 @@ export class NodeSource implements HostSource {
 
   examine(): SourceInfo {
     const fd = this.fd;
-    if (fd < 0) throw errnoError(E.EBADF, 'fstat');
+    // A number no descriptor can have (above 2^31 - 1) is as bad as a closed one.
+    if (fd < 0 || fd > MAX_FD) throw errnoError(E.EBADF, 'fstat');
     let size: number;
     // The addon's fstat fills two numbers: no Stats object on the per-file hot path. A backend
     // without it (the ENOSYS variant) leaves the job to Node.
