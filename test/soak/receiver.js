@@ -41,7 +41,7 @@ function report(r) {
 // Readers of a burst, waiting for the worker to say that all of it is in flight. Bursts are
 // numbered: a header of a burst already released (it arrived late) is not held.
 const held = new Set();
-const HOLD_LIMIT_MS = 30_000;
+const HOLD_LIMIT_MS = 25_000; // longer than the worker's own bound (20 s)
 let released = 0;
 function release(burst) {
   released = Math.max(released, burst);

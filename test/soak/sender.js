@@ -177,7 +177,7 @@ function closeConn(conn) {
   return new Promise((resolve) => {
     const s = conn.sink;
     if (conn.raw.destroyed) { s.destroy(); resolve(); return; }
-    const t = setTimeout(() => { conn.raw.destroy(); resolve(); }, 30_000);
+    const t = setTimeout(() => { bump(stats.outcomes, 'peer slow to close (destroyed after 10 s)'); conn.raw.destroy(); resolve(); }, 10_000);
     conn.raw.once('close', () => { clearTimeout(t); resolve(); });
     if (s.destroyed) conn.raw.end(); else s.end();
     // The peer closes after reading everything; a peer that reset closes at once.
@@ -535,13 +535,14 @@ try {
   const warmSeconds = Math.max(3, cfg.seconds * 0.2);
   const phaseSeconds = Math.max(1, (cfg.seconds - warmSeconds) / 2);
   const quietPoints = [];
+  const startedAt = Date.now();
   let next = 0;
   for (const seconds of [warmSeconds, phaseSeconds, phaseSeconds]) {
     const hog = cfg.hog ? poolHog() : null;
     next = await load(seconds, next);
     await hog?.stop();
     quietPoints.push(await quiet());
-    trace(`phase done: ${JSON.stringify(quietPoints.at(-1))}`);
+    trace(`phase done at ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${JSON.stringify(quietPoints.at(-1))}`);
   }
   elDelay.disable();
   const [afterWarmup, middle, atEnd] = quietPoints;

@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatMachine, machine } from '../../bench/machine.js';
 import { makePatternFile } from './pattern.js';
 import { FAULTS } from './plan.js';
 
@@ -159,6 +160,9 @@ const opts = parseArgs(process.argv.slice(2));
 const dir = mkdtempSync(join(tmpdir(), 'sock-sendfile-soak-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+const host = machine();
+console.log(formatMachine(host));
+const started = Date.now();
 const files = makeFiles(dir);
 const names = opts.workers.split(',').filter(Boolean);
 for (const n of names) if (!WORKERS[n]) { console.error(`unknown worker ${n}`); process.exit(2); }
@@ -170,6 +174,7 @@ for (const r of results) {
   }
 }
 console.log(table(opts, results));
+console.log(`  wall time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 const violations = results.reduce((a, r) => a + r.violations.length, 0);
-if (opts.json) console.log(`SOAK_RESULT ${JSON.stringify({ seconds: opts.seconds, seed: opts.seed, violations, workers: results.map((r) => r.stats) })}`);
+if (opts.json) console.log(`SOAK_RESULT ${JSON.stringify({ seconds: opts.seconds, seed: opts.seed, machine: host, violations, workers: results.map((r) => r.stats) })}`);
 process.exitCode = violations > 0 ? 1 : 0;
