@@ -35,7 +35,10 @@ const cert = readFileSync(new URL('../fixtures/cert.pem', import.meta.url));
 const nativeLseek = capabilities().backend === 'linux-sendfile';
 const openFd = promisify(fsOpen), closeFd = promisify(fsClose);
 
-const CALL_TIMEOUT_MS = 90_000;
+// A call is hung when it moves no byte for STALL_MS (a 256 MiB file behind a thousand held
+// transfers may take minutes, but it moves); CALL_TIMEOUT_MS bounds even a moving one.
+const STALL_MS = 60_000;
+const CALL_TIMEOUT_MS = 600_000;
 const BURST_HOLD_MS = 20_000;
 const REPORT_TIMEOUT_MS = 60_000;
 
@@ -274,7 +277,9 @@ async function transfer(plan, src, mutFd) {
       default: faulted = false;
     }
   };
+  let lastProgressAt = Date.now();
   const onProgress = (n) => {
+    lastProgressAt = Date.now();
     if (!(n > lastProgress) || n > upper) violation(plan, 'onProgress totals must grow and stay within the slice', { n, lastProgress, upper });
     lastProgress = n;
     if (plan.fault === 'progress-throws' && n >= plan.at) { faulted = true; throw thrown; }
@@ -285,16 +290,17 @@ async function transfer(plan, src, mutFd) {
   if (plan.fault === 'destroy' && !plan.byTimer && plan.at === 0) plan.at = 1;
 
   if (conn.sink === conn.raw) conn.raw.off('error', conn.ourListener);
-  const options = plan.fault === 'none' && plan.i % 5 === 0 ? undefined : { signal: ac.signal, onProgress };
+  // Some calls go without options; the 256 MiB file keeps onProgress, which the stall watch reads.
+  const options = plan.fault === 'none' && plan.i % 5 === 0 && plan.file.band !== 'huge' ? undefined : { signal: ac.signal, onProgress };
   const call = track(sockSendfile(conn.sink, src.arg, plan.offset, plan.count, options), plan);
   // Settled into a value at once: its rejection comes before the first call's.
   const second = plan.fault === 'second-call' ? track(sockSendfile(conn.sink, src.arg, 0, 1)).then((n) => ({ ok: true, n }), (err) => ({ ok: false, err })) : null;
-  const r = await bounded(CALL_TIMEOUT_MS, call.then((n) => ({ ok: true, n }), (err) => ({ ok: false, err })));
+  const r = await watched(call, () => lastProgressAt);
   settled = true;
   if (conn.sink === conn.raw) conn.raw.on('error', conn.ourListener);
   stats.transfers++;
   if (r === TIMEOUT) {
-    violation(plan, 'sockSendfile did not settle', { ms: CALL_TIMEOUT_MS });
+    violation(plan, 'sockSendfile stopped moving bytes and never settled', { stallMs: STALL_MS, lastProgress });
     conn.raw.destroy();
     return;
   }
@@ -316,7 +322,8 @@ async function transfer(plan, src, mutFd) {
       bump(stats.faults, 'resume');
       if (conn.sink === conn.raw) conn.raw.off('error', conn.ourListener);
       const p1 = src.position();
-      const r2 = await bounded(CALL_TIMEOUT_MS, track(sockSendfile(conn.sink, src.arg, from, left)).then((n) => ({ ok: true, n }), (err) => ({ ok: false, err })));
+      let movedAt = Date.now();
+      const r2 = await watched(track(sockSendfile(conn.sink, src.arg, from, left, { onProgress: () => { movedAt = Date.now(); } })), () => movedAt);
       if (conn.sink === conn.raw) conn.raw.on('error', conn.ourListener);
       stats.transfers++;
       if (r2 === TIMEOUT) { violation(plan, 'the resumed sockSendfile did not settle'); conn.raw.destroy(); return; }
@@ -364,6 +371,18 @@ function checkArrival(plan, rep, sent, destroyedByUs) {
     if (figure === 'destroy' && excess < 0) violation(plan, 'bytesSent above what arrived after destroy()', { arrived: rep.arrived, sent, peerError: rep.error });
   } else if (excess !== 0) {
     violation(plan, 'bytesSent differs from what arrived', { arrived: rep.arrived, sent, peerError: rep.error });
+  }
+}
+
+// Settles into { ok, n } or { ok, err }, or TIMEOUT once the call moved nothing for STALL_MS
+// (lastMove() says when it last did) or ran CALL_TIMEOUT_MS in all.
+async function watched(call, lastMove) {
+  const outcome = call.then((n) => ({ ok: true, n }), (err) => ({ ok: false, err }));
+  const started = Date.now();
+  for (;;) {
+    const r = await bounded(5_000, outcome);
+    if (r !== TIMEOUT) return r;
+    if (Date.now() - lastMove() > STALL_MS || Date.now() - started > CALL_TIMEOUT_MS) return TIMEOUT;
   }
 }
 
@@ -518,7 +537,7 @@ async function load(seconds, startIndex) {
     wake = null;
   }
   if (releaseAt) process.send({ release: burst });
-  const drained = await bounded(CALL_TIMEOUT_MS + REPORT_TIMEOUT_MS, Promise.allSettled([...running]));
+  const drained = await bounded(CALL_TIMEOUT_MS + 2 * REPORT_TIMEOUT_MS, Promise.allSettled([...running]));
   if (drained === TIMEOUT) violation(null, 'transfers still running long after the run ended', { running: running.size });
   return i;
 }
