@@ -233,7 +233,6 @@ async function runPlan(plan) {
 async function outcomeOfOpen(plan, err) {
   // Only the fd-starved worker may run out of descriptors; anywhere else it is a harness bug.
   bump(stats.outcomes, `open failed: ${err?.code}`);
-  if (err?.code === 'EMFILE') bump(stats.faults, 'descriptors exhausted');
   if (!(cfg.profile === 'lowfd' && (err?.code === 'EMFILE' || err?.code === 'ENFILE'))) violation(plan, 'opening the file failed', { error: String(err) });
   else await new Promise((resolve) => setTimeout(resolve, 20)); // let descriptors free up before the next try
 }
@@ -243,7 +242,6 @@ async function transfer(plan, src, mutFd) {
   stage.connect++;
   if (plan.waitConnect && !(await bounded(30_000, conn.connected).finally(() => stage.connect--) === true)) {
     bump(stats.outcomes, `connect failed: ${conn.error?.code ?? 'timeout'}`);
-    if (conn.error?.code === 'EMFILE') bump(stats.faults, 'descriptors exhausted');
     if (!(cfg.profile === 'lowfd' && ['EMFILE', 'ENFILE'].includes(conn.error?.code))) violation(plan, 'connect failed', { error: String(conn.error) });
     conn.raw.destroy();
     return;
@@ -467,6 +465,26 @@ function poolHog() {
   };
 }
 
+// ---- descriptor exhaustion: every free descriptor taken for a moment, now and then, so that
+// opens, connects and the off-thread sendfile's dup() meet EMFILE mid-transfer
+function fdHog() {
+  const r = seeded(cfg.seed, 98, 0);
+  let timer = null, held = [];
+  const release = () => { for (const fd of held) closeSync(fd); held = []; };
+  const phase = () => {
+    for (;;) {
+      try { held.push(openSync('/dev/null', 'r')); } catch { break; }
+    }
+    bump(stats.faults, 'descriptors exhausted');
+    timer = setTimeout(() => {
+      release();
+      timer = setTimeout(phase, 200 + Math.floor(r() * 800));
+    }, 20 + Math.floor(r() * 130));
+  };
+  timer = setTimeout(phase, 100);
+  return { stop: () => { clearTimeout(timer); release(); } };
+}
+
 // ---- the run
 const elDelay = monitorEventLoopDelay({ resolution: 10 });
 
@@ -558,7 +576,9 @@ try {
   let next = 0;
   for (const seconds of [warmSeconds, phaseSeconds, phaseSeconds]) {
     const hog = cfg.hog ? poolHog() : null;
+    const starve = cfg.profile === 'lowfd' ? fdHog() : null;
     next = await load(seconds, next);
+    starve?.stop();
     await hog?.stop();
     quietPoints.push(await quiet());
     trace(`phase done at ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${JSON.stringify(quietPoints.at(-1))}`);
