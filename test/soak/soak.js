@@ -11,6 +11,9 @@
 //   lowfd     `ulimit -n 64`: descriptor exhaustion at connect, open and the off-thread dup
 // Loopback and Unix-domain sockets only; every child is bounded in time and killed by pid.
 //
+// SOAK_TRACE=1 makes each worker print its transfers in flight and stages every 200 ms;
+// SOAK_NODE_ARGS passes flags to the workers (e.g. --cpu-prof).
+//
 // Invariants: the same seed draws the same plans (test/soak/plan.js); the run stops by
 // itself; a worker that crashes or overruns is a violation, not a hang.
 import { fork, spawn } from 'node:child_process';
