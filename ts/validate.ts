@@ -74,16 +74,19 @@ export interface CheckedOptions {
 export function validateOptions(v: unknown, inspect?: Inspect): CheckedOptions {
   if (v === undefined || v === null) return { fallback: true, signal: undefined, onProgress: undefined };
   if (typeof v !== 'object') throw typeError(`options must be an object (got ${repr(v, inspect)})`);
-  const o = v as SendfileOptions;
-  if (o.fallback !== undefined && typeof o.fallback !== 'boolean') {
-    throw typeError(`options.fallback must be a boolean (got ${repr(o.fallback, inspect)})`);
+  // Each option is read once: a getter could answer differently the second time.
+  const { fallback, signal, onProgress } = v as SendfileOptions;
+  if (fallback !== undefined && typeof fallback !== 'boolean') {
+    throw typeError(`options.fallback must be a boolean (got ${repr(fallback, inspect)})`);
   }
-  const signal = o.signal;
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+  // The transfer calls all three: a look-alike without removeEventListener would fail after
+  // the bytes went out (and, from an I/O callback, crash the process).
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean'
+    || typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function')) {
     throw typeError(`options.signal must be an AbortSignal (got ${repr(signal, inspect)})`);
   }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
-    throw typeError(`options.onProgress must be a function (got ${repr(o.onProgress, inspect)})`);
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw typeError(`options.onProgress must be a function (got ${repr(onProgress, inspect)})`);
   }
-  return { fallback: o.fallback ?? true, signal, onProgress: o.onProgress };
+  return { fallback: fallback ?? true, signal, onProgress };
 }

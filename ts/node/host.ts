@@ -14,6 +14,9 @@
 // - sendfile runs only on a plain net.Socket with a real fd, and only while Node's own write
 //   queue is empty; otherwise the driver sees AGAIN and the next piece goes through
 //   socket.write, whose callback says the queue drained. No second poll watcher, ever.
+// - An off-thread sendfile that finds no descriptor for its dup (EMFILE, ENFILE) does its piece
+//   on the JS thread instead, bounded like the first call: running out of descriptors never
+//   fails a transfer that needs none.
 // - Errors a socket emits during a transfer reject the transfer instead of crashing the
 //   process. The listener goes when the transfer ends, one tick late after a failure on a
 //   destroyed socket (Node emits destroy()'s error on the next tick), so none accumulate.
@@ -28,6 +31,7 @@ import { inspect } from 'node:util';
 import type { Capabilities, Host, HostSink, HostSource, NativeChoice, SourceInfo } from '../api.js';
 import type { Core } from '../core.js';
 import { AGAIN } from '../driver.js';
+import { DEFAULT_SYNC_LIMIT } from '../../wasm/abi.js';
 import { ErrorCodes, codedError } from '../errors.js';
 import { SendfileFile } from './file.js';
 import { type FileType, type NativeBackend, fileType, loadNativeBackend } from './backend.js';
@@ -40,6 +44,7 @@ interface SocketInternals { _handle?: { fd?: number } | null; pending?: boolean;
 // How long one off-thread sendfile may wait for a full socket to drain before coming back to
 // JS (which then writes the next piece through socket.write): it holds a pool thread that long.
 const ASYNC_WAIT_MS = 50;
+const MAX_FD = 2 ** 31 - 1;
 
 /** Reusable copy buffers for socket writes; at most KEEP spares are kept (a few MiB). */
 class CopyPool {
@@ -182,7 +187,8 @@ export class NodeSource implements HostSource {
 
   examine(): SourceInfo {
     const fd = this.fd;
-    if (fd < 0) throw errnoError(E.EBADF, 'fstat');
+    // A number no descriptor can have (above 2^31 - 1) is as bad as a closed one.
+    if (fd < 0 || fd > MAX_FD) throw errnoError(E.EBADF, 'fstat');
     let size: number;
     // The addon's fstat fills two numbers: no Stats object on the per-file hot path. A backend
     // without it (the ENOSYS variant) leaves the job to Node.
@@ -279,19 +285,27 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
       // next call would only see EPIPE, or nothing if Node's reader took it: the bytes are
       // reported first, and the next call fails with this error.
       let lateError: Error | null = null;
+      const sendfile = (offset: number, length: number): number => {
+        // A destroyed socket's fd number may already belong to a new socket or file. When
+        // Node saw the socket's error first (a read), our sendfile got only EPIPE.
+        if (sink.fd !== sockFd || lateError) throw sink.failure(lateError);
+        // Only with Node's queue empty: otherwise earlier writes would be overtaken.
+        if (stream.writableLength > 0) return AGAIN;
+        const r = backend.sendfile(sockFd, fileFd, offset, length);
+        if (r >= 0) return r;
+        if (r === -E.EAGAIN) return AGAIN;
+        throw errnoError(-r, 'sendfile');
+      };
+      // No descriptor left for an off-thread call's dup (EMFILE, ENFILE): the piece goes on the
+      // JS thread, bounded like the first call, rather than failing a transfer that needs none.
+      const onThread = (offset: number, length: number, done: (err: unknown, n: number) => void): void => {
+        let n = 0;
+        try { n = sendfile(offset, Math.min(length, DEFAULT_SYNC_LIMIT)); } catch (err) { done(err, 0); return; }
+        done(null, n);
+      };
       return {
         io: {
-          sendfile(offset, length) {
-            // A destroyed socket's fd number may already belong to a new socket or file. When
-            // Node saw the socket's error first (a read), our sendfile got only EPIPE.
-            if (sink.fd !== sockFd || lateError) throw sink.failure(lateError);
-            // Only with Node's queue empty: otherwise earlier writes would be overtaken.
-            if (stream.writableLength > 0) return AGAIN;
-            const r = backend.sendfile(sockFd, fileFd, offset, length);
-            if (r >= 0) return r;
-            if (r === -E.EAGAIN) return AGAIN;
-            throw errnoError(-r, 'sendfile');
-          },
+          sendfile,
           sendfileAsync(offset, length, done) {
             if (sink.fd !== sockFd || lateError) { queueMicrotask(() => done(sink.failure(lateError), 0)); return; }
             if (stream.writableLength > 0) { queueMicrotask(() => done(null, AGAIN)); return; }
@@ -300,7 +314,8 @@ export function createNodeHost({ loadCore }: NodeHostOptions): Host<NodeSink, No
             // coming back at the first EAGAIN; a close or an abort cuts that short.
             const queued = backend.sendfileAsync(sockFd, fileFd, offset, length, (r: number, lateErrno: number) => {
               if (r > 0 && lateErrno < 0) lateError = errnoError(-lateErrno, 'sendfile');
-              if (r >= 0) done(null, r);
+              if (r === -E.EMFILE || r === -E.ENFILE) onThread(offset, length, done);
+              else if (r >= 0) done(null, r);
               else if (r === -E.EAGAIN || r === -E.ECANCELED) done(null, AGAIN);
               else done(errnoError(-r, 'sendfile'), 0);
             }, sink.cancelCell(), ASYNC_WAIT_MS);
